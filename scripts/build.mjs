@@ -1,0 +1,44 @@
+// Bundle kaos into dist/ with esbuild and write oclif.manifest.json.
+// One bundle (plus lazily loaded chunks) because startup matters: CI calls kaos hundreds of times,
+// and resolving node_modules file by file costs more than the code itself.
+import {build} from 'esbuild'
+import {execFileSync} from 'node:child_process'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const started = Date.now()
+
+rmSync(join(root, 'dist'), {recursive: true, force: true})
+rmSync(join(root, 'oclif.manifest.json'), {force: true})
+
+await build({
+  absWorkingDir: root,
+  entryPoints: {index: 'src/index.ts', help: 'src/help.ts', ...(pkg.kaosBuild?.extraEntryPoints ?? {})},
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  chunkNames: 'chunks/[name]-[hash]',
+  // Packages oclif loads itself or that carry native/optional parts stay in node_modules.
+  external: Object.keys(pkg.dependencies ?? {}),
+  // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
+  banner: {js: "import {createRequire as __kaosCreateRequire} from 'node:module'; const require = __kaosCreateRequire(import.meta.url);"},
+  logLevel: 'warning',
+  legalComments: 'none',
+})
+
+// Type declarations for plugin authors (`import {KaosCommand} from 'kaos-cli'`).
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--emitDeclarationOnly', '-p', root], {stdio: 'inherit'})
+
+// The manifest lets oclif answer --help and route commands without importing them.
+const {Config} = await import('@oclif/core')
+const config = await Config.load({root})
+const plugin = config.plugins.get(pkg.name)
+writeFileSync(join(root, 'oclif.manifest.json'), JSON.stringify(plugin.manifest, null, 2))
+console.error(`built dist/ and oclif.manifest.json (${Object.keys(plugin.manifest.commands).length} commands) in ${Date.now() - started} ms`)

@@ -1,0 +1,90 @@
+import {Command, Flags, Interfaces} from '@oclif/core'
+
+import {ExitCode, KaosError} from './lib/errors.js'
+
+export type KaosFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KaosCommand)['baseFlags'] & T['flags']>
+export type KaosArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * Base of every kaos command, and of commands that plugins add: the shared cluster and registry
+ * flags, `--json`, and errors mapped to the documented exit codes.
+ */
+export abstract class KaosCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+
+  static baseFlags = {
+    kubeconfig: Flags.string({
+      description: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
+      helpGroup: 'GLOBAL',
+    }),
+    context: Flags.string({description: 'Kubeconfig context to use', helpGroup: 'GLOBAL'}),
+    namespace: Flags.string({
+      char: 'n',
+      description: "Namespace (default: the context's namespace, then 'default')",
+      helpGroup: 'GLOBAL',
+    }),
+    registry: Flags.string({
+      description: 'Runtime registry file to merge over the built-in one (repeatable)',
+      helpGroup: 'GLOBAL',
+      multiple: true,
+    }),
+  }
+
+  protected flags!: KaosFlags<T>
+  protected args!: KaosArgs<T>
+
+  /** Rewrites argv before parsing; e.g. kubectl's bare `--dry-run` meaning `--dry-run=client`. */
+  protected normalizeArgv(argv: string[]): string[] {
+    return argv
+  }
+
+  public async init(): Promise<void> {
+    await super.init()
+    this.argv = this.normalizeArgv(this.argv)
+    const {args, flags} = await this.parse({
+      args: this.ctor.args,
+      baseFlags: (super.ctor as typeof KaosCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      flags: this.ctor.flags,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as KaosFlags<T>
+    this.args = args as KaosArgs<T>
+  }
+
+  /** Non-fatal notes go to stderr so stdout stays machine-readable (YAML, JSON, names). */
+  protected note(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+  }
+
+  protected warnAll(warnings: string[]): void {
+    for (const w of warnings) this.warn(w)
+  }
+
+  protected toErrorJson(err: unknown): unknown {
+    if (err instanceof KaosError) {
+      return {error: {code: err.code, exit: err.exit, message: err.message, suggestions: err.suggestions, data: err.data}}
+    }
+    const e = err as {message?: string; oclif?: {exit?: number}}
+    return {error: {code: 'ERROR', exit: e.oclif?.exit ?? ExitCode.UNEXPECTED, message: e.message ?? String(err)}}
+  }
+
+  protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof KaosError) {
+      if (this.jsonEnabled()) {
+        this.logJson(this.toErrorJson(err))
+        this.exit(err.exit)
+      }
+      this.error(err.message, {exit: err.exit, suggestions: err.suggestions.length > 0 ? err.suggestions : undefined})
+    }
+    // oclif's own parse errors (unknown flag, bad option) are invalid input too.
+    if (err.oclif?.exit === 2 || /Nonexistent flag|Unexpected argument|Expected --|Missing required flag|Missing \d+ required arg/.test(err.message ?? '')) {
+      if (this.jsonEnabled()) {
+        this.logJson({error: {code: 'INVALID_INPUT', exit: ExitCode.INVALID_INPUT, message: err.message.split('\n')[0]}})
+        this.exit(ExitCode.INVALID_INPUT)
+      }
+      this.error(err.message, {exit: ExitCode.INVALID_INPUT})
+    }
+    return super.catch(err)
+  }
+}

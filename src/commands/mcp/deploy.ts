@@ -1,0 +1,28 @@
+import {Flags} from '@oclif/core'
+
+import {DeployCommand, deployFlags} from '../../deploy-command.js'
+import type {KaosDoc} from '../../lib/documents.js'
+import {type McpFlags, mcpServerFromFlags} from '../../lib/inputs.js'
+
+export default class McpDeploy extends DeployCommand {
+  static summary = 'Deploy an MCP server (render, server-side apply, optionally wait)'
+  static description = `Renders a Deployment and Service named mcpserver-<name> from the runtime registry and applies them with server-side apply (field manager "kaos"). Give the server as flags or as MCPServer documents with -f.`
+  static examples = [
+    {description: 'Render a rawpython server offline', command: '<%= config.bin %> <%= command.id %> calc --runtime rawpython --params-file tools.py --dry-run'},
+    {description: 'Deploy from a file and wait until it is ready (CI)', command: '<%= config.bin %> <%= command.id %> -f mcp.yaml -n tools --wait --timeout 2m'},
+    {description: 'Slack, with its tokens from a Secret', command: '<%= config.bin %> <%= command.id %> slack --runtime slack --secret-env SLACK_BOT_TOKEN=slack/bot-token --secret-env SLACK_TEAM_ID=slack/team-id'},
+    {description: 'Write plain YAML for kubectl apply -k', command: '<%= config.bin %> <%= command.id %> -f mcp.yaml --output-dir out/'},
+  ]
+  static flags = {
+    ...deployFlags,
+    runtime: Flags.string({char: 'r', description: 'Runtime from the registry (see `kaos system runtimes`)'}),
+    params: Flags.string({description: "Runtime params (e.g. rawpython's Python code or YAML)"}),
+    'params-file': Flags.string({description: 'Read the runtime params from a file'}),
+  }
+
+  protected readonly kind = 'MCPServer' as const
+
+  protected docFromFlags(name: string, flags: Record<string, unknown>): KaosDoc {
+    return mcpServerFromFlags(name, flags as McpFlags)
+  }
+}

@@ -1,0 +1,111 @@
+import {Args, Flags} from '@oclif/core'
+import {writeFileSync} from 'node:fs'
+import {stringify} from 'yaml'
+
+import {KaosCommand} from './base-command.js'
+import type {KaosDoc, Kind} from './lib/documents.js'
+import {TOPIC_OF} from './lib/documents.js'
+import {invalid} from './lib/errors.js'
+import {readDocumentFiles, requireKind} from './lib/inputs.js'
+import {formatObjects, writeOutputDir} from './lib/output.js'
+import {loadRegistry} from './lib/registry.js'
+import {type KubernetesObject, render} from './lib/render/index.js'
+
+/** What `kaos <kind> deploy` returns (and prints with --json). */
+export interface DeployResult {
+  dryRun?: 'client' | 'server'
+  documents: KaosDoc[]
+  objects: KubernetesObject[]
+  warnings: string[]
+  written?: string[]
+  applied?: Array<{kind: string; name: string; namespace?: string; action: string}>
+  pruned?: Array<{kind: string; name: string; namespace?: string}>
+  ready?: unknown[]
+}
+
+/** Flags every deploy command shares. */
+export const deployFlags = {
+  file: Flags.string({char: 'f', description: 'YAML file with kaos documents (`-` for stdin; repeatable)', multiple: true}),
+  'dry-run': Flags.string({
+    description: 'Only show what would be applied: `client` renders offline, `server` asks the API server to validate. A bare --dry-run means client.',
+    options: ['none', 'client', 'server'],
+  }),
+  output: Flags.string({char: 'o', description: 'Output format for --dry-run', options: ['yaml', 'json'], default: 'yaml'}),
+  'create-yaml': Flags.string({description: 'Save the kaos document(s) built from flags to this file'}),
+  'output-dir': Flags.string({description: 'Write one YAML file per rendered object plus kustomization.yaml to this directory (implies --dry-run=client)'}),
+  wait: Flags.boolean({description: 'Wait until the workload is ready'}),
+  timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m)', default: '5m'}),
+  'force-conflicts': Flags.boolean({description: 'Take over fields owned by another field manager'}),
+  'create-namespace': Flags.boolean({description: 'Create the namespace if it does not exist'}),
+  'skip-secret-check': Flags.boolean({description: 'Do not check that referenced Secrets and keys exist'}),
+  'system-namespace': Flags.string({description: 'Namespace of the kaos-mcp-runtimes ConfigMap', default: 'kaos-system'}),
+  image: Flags.string({description: 'Container image (overrides the runtime default)'}),
+  env: Flags.string({description: 'Environment variable KEY=VALUE (repeatable)', multiple: true}),
+  'secret-env': Flags.string({description: 'Environment variable from a Secret: KEY=SECRET/KEY (repeatable)', multiple: true}),
+  'env-from-secret': Flags.string({description: 'Load every key of a Secret as environment variables (repeatable)', multiple: true}),
+  sa: Flags.string({description: 'Service account the pods run as'}),
+  replicas: Flags.integer({description: 'Number of replicas', min: 0}),
+}
+
+/**
+ * The shared body of `kaos mcp|agent|modelapi deploy`: documents from -f or flags, render once,
+ * then print (dry run), write files, or apply.
+ */
+export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
+  static args = {name: Args.string({description: 'Name of the workload (when not using -f)'})}
+  static flags = deployFlags
+
+  protected abstract readonly kind: Kind
+
+  /** Build the document from this command's own flags. */
+  protected abstract docFromFlags(name: string, flags: Record<string, unknown>): KaosDoc
+
+  protected normalizeArgv(argv: string[]): string[] {
+    return argv.map((a, i) => (a === '--dry-run' && !['none', 'client', 'server'].includes(argv[i + 1]) ? '--dry-run=client' : a))
+  }
+
+  async run(): Promise<DeployResult> {
+    const {flags, args} = this
+    let docs: KaosDoc[]
+    if (flags.file?.length) {
+      if (args.name) throw invalid('give either NAME with flags or -f FILE, not both', ['Put the name in the document\'s metadata.name.'])
+      docs = readDocumentFiles(flags.file)
+      requireKind(docs, this.kind)
+    } else {
+      if (!args.name) throw invalid(`a NAME or -f FILE is required`, [`kaos ${TOPIC_OF[this.kind]} deploy NAME … or kaos ${TOPIC_OF[this.kind]} deploy -f FILE`])
+      docs = [this.docFromFlags(args.name, flags as Record<string, unknown>)]
+    }
+    const dryRun = flags['output-dir'] ? 'client' : (flags['dry-run'] ?? 'none')
+    const registry = loadRegistry({files: flags.registry})
+
+    if (dryRun === 'client') {
+      const namespace = flags.namespace ?? 'default'
+      const {objects, warnings} = render(docs, {namespace, namespaceExplicit: Boolean(flags.namespace), registry, authTokens: placeholderTokens(docs)})
+      this.warnAll(warnings)
+      const result: DeployResult = {dryRun: 'client', documents: docs, objects, warnings}
+      if (flags['create-yaml']) result.written = [this.saveDocuments(flags['create-yaml'], docs)]
+      if (flags['output-dir']) {
+        result.written = [...(result.written ?? []), ...writeOutputDir(flags['output-dir'], objects)]
+        this.note(`wrote ${result.written.length} files to ${flags['output-dir']}`)
+      } else if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
+      return result
+    }
+    if (flags['create-yaml']) this.saveDocuments(flags['create-yaml'], docs)
+    const {deploy} = await import('./lib/deploy.js')
+    return deploy(this, docs, registry, {...flags, dryRun: dryRun === 'server' ? 'server' : undefined})
+  }
+
+  private saveDocuments(path: string, docs: KaosDoc[]): string {
+    writeFileSync(path, docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n'))
+    this.note(`saved ${docs.length === 1 ? `${docs[0].kind} "${docs[0].metadata.name}"` : `${docs.length} documents`} to ${path}`)
+    return path
+  }
+}
+
+/**
+ * An offline render cannot know the token a cluster already holds; show a visible placeholder
+ * rather than minting a secret that would never be used.
+ */
+function placeholderTokens(docs: KaosDoc[]): Record<string, string> {
+  return Object.fromEntries(docs.filter((d) => d.kind === 'MCPServer').map((d) => [d.metadata.name, '<generated at deploy>']))
+}

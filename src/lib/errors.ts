@@ -1,0 +1,55 @@
+/**
+ * Exit codes are part of kaos's public contract: CI jobs branch on them. The table is written once,
+ * here, and rendered into every command's help and into the README. Never renumber an entry.
+ */
+export const EXIT_CODES = [
+  {code: 0, name: 'OK', meaning: 'success'},
+  {code: 1, name: 'UNEXPECTED', meaning: 'unexpected internal error (please report it)'},
+  {code: 2, name: 'INVALID_INPUT', meaning: 'invalid input: flags, documents, registry files'},
+  {code: 3, name: 'CLUSTER_UNREACHABLE', meaning: 'cluster unreachable, TLS failure, unauthorised or forbidden'},
+  {code: 4, name: 'WAIT_TIMEOUT', meaning: '--wait timed out before the workload was ready (or gone)'},
+  {code: 5, name: 'WORKLOAD_FAILED', meaning: 'workload failed: image pull, crash loop, unschedulable, probes, missing secret'},
+  {code: 6, name: 'TOOL_ERROR', meaning: 'the invoked MCP tool, agent or model API returned an error'},
+  {code: 7, name: 'CONFLICT', meaning: 'server-side apply conflict with another field manager (see --force-conflicts)'},
+  {code: 8, name: 'NOT_FOUND', meaning: 'the named workload, namespace or resource does not exist'},
+  {code: 9, name: 'IMAGE_BUILD_FAILED', meaning: 'Docker engine unreachable, or image build, push or kind load failed'},
+] as const
+
+type ExitName = (typeof EXIT_CODES)[number]['name']
+
+/** Exit codes by name, e.g. `ExitCode.INVALID_INPUT === 2`. */
+export const ExitCode = Object.fromEntries(EXIT_CODES.map((e) => [e.name, e.code])) as {
+  readonly [K in ExitName]: Extract<(typeof EXIT_CODES)[number], {name: K}>['code']
+}
+
+export type ExitCodeValue = (typeof EXIT_CODES)[number]['code']
+
+/** The exit-code table as plain text, for help output and the README. */
+export function exitCodeTable(): string {
+  return EXIT_CODES.map((e) => `  ${String(e.code).padStart(2)}  ${e.meaning}`).join('\n')
+}
+
+/**
+ * An error kaos expects and explains: one line naming the problem and the fix, a documented exit
+ * code, optional suggestions and structured data for `--json` consumers.
+ */
+export class KaosError extends Error {
+  readonly exit: ExitCodeValue
+  readonly suggestions: string[]
+  readonly data?: unknown
+  readonly code: string
+
+  constructor(message: string, opts: {exit?: ExitCodeValue; suggestions?: string[]; data?: unknown; code?: string} = {}) {
+    super(message)
+    this.name = 'KaosError'
+    this.exit = opts.exit ?? ExitCode.INVALID_INPUT
+    this.suggestions = opts.suggestions ?? []
+    this.data = opts.data
+    this.code = opts.code ?? EXIT_CODES.find((e) => e.code === this.exit)!.name
+  }
+}
+
+/** Shorthand for an invalid-input error (exit 2). */
+export function invalid(message: string, suggestions?: string[]): KaosError {
+  return new KaosError(message, {exit: ExitCode.INVALID_INPUT, suggestions})
+}

@@ -1,0 +1,165 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {resolve} from 'node:path'
+
+import {
+  API_VERSION,
+  type AgentDoc,
+  type EnvVar,
+  type KaosDoc,
+  type Kind,
+  type MCPServerDoc,
+  type ModelAPIDoc,
+  TOPIC_OF,
+  parseDocument,
+  parseDocuments,
+  parseKeyValues,
+} from './documents.js'
+import {invalid} from './errors.js'
+
+/** Read `-f` inputs: files, or `-` for stdin. */
+export function readDocumentFiles(files: string[], stdin: () => string = () => readFileSync(0, 'utf8')): KaosDoc[] {
+  const docs: KaosDoc[] = []
+  for (const f of files) {
+    if (f === '-') {
+      docs.push(...parseDocuments(stdin(), '<stdin>'))
+      continue
+    }
+    const abs = resolve(f)
+    if (!existsSync(abs)) throw invalid(`file ${f} does not exist`, ['Check the -f path.'])
+    docs.push(...parseDocuments(readFileSync(abs, 'utf8'), f))
+  }
+  return docs
+}
+
+/** Refuse documents of another kind, pointing at the command that handles them. */
+export function requireKind(docs: KaosDoc[], kind: Kind): void {
+  const other = docs.find((d) => d.kind !== kind)
+  if (other)
+    throw invalid(`${other.kind} "${other.metadata.name}" cannot be deployed with \`kaos ${TOPIC_OF[kind]} deploy\``, [
+      `Use \`kaos ${TOPIC_OF[other.kind]} deploy -f\` for ${other.kind} documents.`,
+    ])
+}
+
+/** `SECRET/KEY` (or `SECRET:KEY`) → a secretKeyRef; `what` names the flag in errors. */
+export function parseSecretKeyRef(ref: string, what: string): {secretKeyRef: {name: string; key: string}} {
+  const m = /^([a-z0-9][-a-z0-9.]*)[/:]([-._a-zA-Z0-9]+)$/.exec(ref)
+  if (!m) throw invalid(`${what} "${ref}": expected SECRET/KEY`, [`For example ${what} slack/bot-token`])
+  return {secretKeyRef: {name: m[1], key: m[2]}}
+}
+
+/** `--env K=V` plain values and `--secret-env K=SECRET/KEY` references. */
+export function envFromFlags(env: string[] = [], secretEnv: string[] = []): EnvVar[] {
+  const out: EnvVar[] = parseKeyValues(env, '--env').map(([name, value]) => ({name, value}))
+  for (const [name, ref] of parseKeyValues(secretEnv, '--secret-env')) out.push({name, valueFrom: parseSecretKeyRef(ref, `--secret-env ${name}=`)})
+  return out
+}
+
+export interface CommonWorkloadFlags {
+  image?: string
+  env?: string[]
+  'secret-env'?: string[]
+  'env-from-secret'?: string[]
+  sa?: string
+  replicas?: number
+}
+
+function containerFromFlags(f: CommonWorkloadFlags) {
+  const env = envFromFlags(f.env, f['secret-env'])
+  const envFrom = (f['env-from-secret'] ?? []).map((name) => ({secretRef: {name}}))
+  const container = {
+    ...(f.image ? {image: f.image} : {}),
+    ...(env.length > 0 ? {env} : {}),
+    ...(envFrom.length > 0 ? {envFrom} : {}),
+  }
+  return Object.keys(container).length > 0 ? container : undefined
+}
+
+function docFromParts(kind: Kind, name: string, namespace: string | undefined, spec: Record<string, unknown>, f: CommonWorkloadFlags): unknown {
+  const container = containerFromFlags(f)
+  return {
+    apiVersion: API_VERSION,
+    kind,
+    metadata: {name, ...(namespace ? {namespace} : {})},
+    spec: {
+      ...spec,
+      ...(container ? {container} : {}),
+      ...(f.sa ? {serviceAccountName: f.sa} : {}),
+      ...(f.replicas === undefined ? {} : {replicas: f.replicas}),
+    },
+  }
+}
+
+export interface McpFlags extends CommonWorkloadFlags {
+  runtime?: string
+  params?: string
+  'params-file'?: string
+}
+
+/** Build an MCPServer document from `kaos mcp deploy NAME --runtime …` flags. */
+export function mcpServerFromFlags(name: string, f: McpFlags): MCPServerDoc {
+  if (!f.runtime) throw invalid('--runtime is required when no -f file is given', ['For example: kaos mcp deploy NAME --runtime rawpython --params-file tools.py'])
+  if (f.params !== undefined && f['params-file']) throw invalid('--params and --params-file are mutually exclusive', ['Give one of them.'])
+  let params = f.params
+  if (f['params-file']) {
+    if (!existsSync(f['params-file'])) throw invalid(`params file ${f['params-file']} does not exist`)
+    params = readFileSync(f['params-file'], 'utf8')
+  }
+  const spec = {runtime: f.runtime, ...(params === undefined ? {} : {params})}
+  return parseDocument(docFromParts('MCPServer', name, undefined, spec, f), '--flags') as MCPServerDoc
+}
+
+export interface AgentFlags extends CommonWorkloadFlags {
+  'model-api'?: string
+  model?: string
+  'mcp-server'?: string[]
+  peer?: string[]
+  description?: string
+  instructions?: string
+  'max-steps'?: number
+}
+
+/** Build an Agent document from flags. */
+export function agentFromFlags(name: string, f: AgentFlags): AgentDoc {
+  if (!f['model-api'] || !f.model) throw invalid('--model-api and --model are required when no -f file is given', ['For example: kaos agent deploy NAME --model-api llm --model gpt-4o'])
+  const config = {
+    ...(f.description ? {description: f.description} : {}),
+    ...(f.instructions ? {instructions: f.instructions} : {}),
+    ...(f['max-steps'] ? {reasoningLoopMaxSteps: f['max-steps']} : {}),
+  }
+  const spec = {
+    modelAPI: f['model-api'],
+    model: f.model,
+    mcpServers: f['mcp-server'] ?? [],
+    ...(f.peer?.length ? {agentNetwork: {access: f.peer}} : {}),
+    ...(Object.keys(config).length > 0 ? {config} : {}),
+  }
+  return parseDocument(docFromParts('Agent', name, undefined, spec, f), '--flags') as AgentDoc
+}
+
+export interface ModelAPIFlags extends CommonWorkloadFlags {
+  mode?: string
+  model?: string[]
+  provider?: string
+  'api-base'?: string
+  'api-key-secret'?: string
+}
+
+/** Build a ModelAPI document from flags. */
+export function modelAPIFromFlags(name: string, f: ModelAPIFlags): ModelAPIDoc {
+  const mode = f.mode?.toLowerCase() === 'hosted' ? 'Hosted' : f.mode?.toLowerCase() === 'proxy' ? 'Proxy' : undefined
+  if (!mode) throw invalid(`--mode must be Proxy or Hosted${f.mode ? ` (got "${f.mode}")` : ''}`, ['For example: kaos modelapi deploy llm --mode Proxy --model gpt-4o --provider openai'])
+  if (!f.model?.length) throw invalid('--model is required', ['Proxy: one --model per model to expose; Hosted: the Ollama model to pull.'])
+  let spec: Record<string, unknown>
+  if (mode === 'Hosted') {
+    if (f.model.length > 1) throw invalid('mode Hosted serves one model; give --model once')
+    spec = {mode, hostedConfig: {model: f.model[0]}}
+  } else {
+    let apiKey: unknown
+    if (f['api-key-secret']) apiKey = {valueFrom: parseSecretKeyRef(f['api-key-secret'], '--api-key-secret')}
+    spec = {
+      mode,
+      proxyConfig: {models: f.model, ...(f.provider ? {provider: f.provider} : {}), ...(f['api-base'] ? {apiBase: f['api-base']} : {}), ...(apiKey ? {apiKey} : {})},
+    }
+  }
+  return parseDocument(docFromParts('ModelAPI', name, undefined, spec, f), '--flags') as ModelAPIDoc
+}

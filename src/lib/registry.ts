@@ -1,0 +1,208 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parse as parseYaml} from 'yaml'
+import {z} from 'zod'
+
+import {invalid} from './errors.js'
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a valid environment variable name')
+const stringList = z.union([z.string().transform((s) => [s]), z.array(z.string())])
+
+/** One runtime entry, in the seed `runtimes.yaml` format plus kaos's additions. */
+export const RuntimeSchema = z.strictObject({
+  type: z.enum(['python', 'nodejs', 'go']),
+  image: z.string().min(1).optional(),
+  description: z.string().default(''),
+  command: stringList.optional(),
+  args: stringList.optional(),
+  port: z.number().int().min(1).max(65535).default(8000),
+  path: z.string().startsWith('/').default('/mcp'),
+  healthPath: z.string().startsWith('/').optional(),
+  paramsEnvVar: envName.optional(),
+  // The seed format says `streamable-http` in places; it is the same transport as `http`.
+  transport: z
+    .enum(['http', 'streamable-http', 'sse', 'stdio'])
+    .default('http')
+    .transform((t) => (t === 'streamable-http' ? 'http' : t)),
+  requiredEnv: z.array(envName).default([]),
+  env: z.record(envName, z.string()).default({}),
+  auth: z
+    .strictObject({
+      type: z.literal('bearer'),
+      tokenEnv: envName,
+    })
+    .optional(),
+  source: z.string().optional(),
+  /** `required`: the workload needs a service account with RBAC (kubernetes runtime). */
+  serviceAccount: z.enum(['required', 'optional']).default('optional'),
+  /** `container`: the image comes from the document's container.image (custom runtime). */
+  imageFrom: z.literal('container').optional(),
+})
+
+const ImageDefault = z.strictObject({image: z.string().min(1), port: z.number().int().min(1).max(65535)})
+
+export const RegistryFileSchema = z.strictObject({
+  runtimes: z.record(z.string(), z.unknown()).default({}),
+  defaults: z
+    .strictObject({
+      agent: ImageDefault.partial().optional(),
+      modelAPI: z
+        .strictObject({
+          proxy: ImageDefault.partial().optional(),
+          hosted: ImageDefault.partial().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+})
+
+export type RuntimeSpec = z.output<typeof RuntimeSchema>
+
+/** A runtime as kaos uses it: the spec plus where it came from and what it shadows. */
+export interface Runtime extends RuntimeSpec {
+  name: string
+  /** Where this entry came from: `builtin`, `file:<path>`, `cluster:<ns>/<configmap>`, `plugin:<package>`. */
+  origin: string
+  /** Origins of entries with the same name that this one replaced, earliest first. */
+  shadows: string[]
+}
+
+export interface ImageDefaults {
+  image: string
+  port: number
+}
+
+export interface Defaults {
+  agent: ImageDefaults
+  modelAPI: {proxy: ImageDefaults; hosted: ImageDefaults}
+}
+
+export interface Registry {
+  runtimes: Map<string, Runtime>
+  defaults: Defaults
+  /** Non-fatal problems met while building the registry (e.g. a plugin hook that failed). */
+  warnings: string[]
+}
+
+/** A parsed registry source before merging. */
+export interface RegistrySource {
+  origin: string
+  runtimes: Record<string, RuntimeSpec>
+  defaults?: z.output<typeof RegistryFileSchema>['defaults']
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.map(String).join('.')
+  let msg = issue.message
+  if (issue.code === 'unrecognized_keys') msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+  else if (issue.code === 'invalid_type' && issue.input === undefined) msg = 'is required'
+  return field ? `field "${field}": ${msg}` : msg
+}
+
+/**
+ * Validate a registry document (already parsed from YAML). Errors name the origin, the runtime
+ * and the field, e.g. `registry file:/x.yaml: runtime "foo": field "port": expected number`.
+ */
+export function parseRegistry(doc: unknown, origin: string): RegistrySource {
+  if (doc === null || doc === undefined) return {origin, runtimes: {}}
+  const file = RegistryFileSchema.safeParse(doc)
+  if (!file.success) throw invalid(`registry ${origin}: ${describeIssue(file.error.issues[0])}`, ['Fix the registry file; see `kaos system runtimes --help` for the format.'])
+  const runtimes: Record<string, RuntimeSpec> = {}
+  for (const [name, raw] of Object.entries(file.data.runtimes)) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw invalid(`registry ${origin}: runtime "${name}": name must be lowercase letters, digits and "-"`)
+    const r = RuntimeSchema.safeParse(raw)
+    if (!r.success) throw invalid(`registry ${origin}: runtime "${name}": ${describeIssue(r.error.issues[0])}`)
+    if (!r.data.image && r.data.imageFrom !== 'container')
+      throw invalid(`registry ${origin}: runtime "${name}": field "image": is required (or set imageFrom: container)`)
+    runtimes[name] = r.data
+  }
+  return {origin, runtimes, defaults: file.data.defaults}
+}
+
+/** Parse registry YAML text. */
+export function parseRegistryYaml(text: string, origin: string): RegistrySource {
+  let doc: unknown
+  try {
+    doc = parseYaml(text)
+  } catch (error) {
+    throw invalid(`registry ${origin}: not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+  }
+  return parseRegistry(doc, origin)
+}
+
+/** Read and validate a registry file; a missing file is an error naming it. */
+export function loadRegistryFile(path: string): RegistrySource {
+  const abs = resolve(path)
+  if (!existsSync(abs)) throw invalid(`registry file ${abs} does not exist`, ['Check the --registry path or $KAOS_REGISTRY.'])
+  return parseRegistryYaml(readFileSync(abs, 'utf8'), `file:${abs}`)
+}
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+/** Path of the built-in registry shipped in the package (works from src/ under tsx and from dist/). */
+export function builtinRegistryPath(): string {
+  for (const p of [join(here, '..', '..', 'registry', 'runtimes.yaml'), join(here, '..', 'registry', 'runtimes.yaml')]) {
+    if (existsSync(p)) return p
+  }
+  throw new Error(`built-in registry not found near ${here}`)
+}
+
+let builtinCache: RegistrySource | undefined
+/** The built-in registry. */
+export function builtinRegistry(): RegistrySource {
+  builtinCache ??= {...parseRegistryYaml(readFileSync(builtinRegistryPath(), 'utf8'), 'builtin'), origin: 'builtin'}
+  return builtinCache
+}
+
+/** The user registry file: `$KAOS_REGISTRY`, else `~/.config/kaos/runtimes.yaml` when it exists. */
+export function userRegistryPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.KAOS_REGISTRY) return env.KAOS_REGISTRY
+  const base = env.XDG_CONFIG_HOME || join(homedir(), '.config')
+  const p = join(base, 'kaos', 'runtimes.yaml')
+  return existsSync(p) ? p : undefined
+}
+
+/** Merge sources; later sources win per runtime, and every runtime remembers its origin. */
+export function mergeRegistry(sources: RegistrySource[], warnings: string[] = []): Registry {
+  const runtimes = new Map<string, Runtime>()
+  const defaults: Defaults = {
+    agent: {image: '', port: 8000},
+    modelAPI: {proxy: {image: '', port: 8000}, hosted: {image: '', port: 11434}},
+  }
+  for (const src of sources) {
+    for (const [name, spec] of Object.entries(src.runtimes)) {
+      const prev = runtimes.get(name)
+      runtimes.set(name, {...spec, name, origin: src.origin, shadows: prev ? [...prev.shadows, prev.origin] : []})
+    }
+    const d = src.defaults
+    if (d?.agent) Object.assign(defaults.agent, d.agent)
+    if (d?.modelAPI?.proxy) Object.assign(defaults.modelAPI.proxy, d.modelAPI.proxy)
+    if (d?.modelAPI?.hosted) Object.assign(defaults.modelAPI.hosted, d.modelAPI.hosted)
+  }
+  return {runtimes, defaults, warnings}
+}
+
+/**
+ * The offline registry: built-in < user file < `--registry` files. Cluster and plugin sources are
+ * appended by callers that have them (see `extraSources`).
+ */
+export function loadRegistry(opts: {files?: string[]; env?: NodeJS.ProcessEnv; extraSources?: RegistrySource[]; warnings?: string[]} = {}): Registry {
+  const sources = [builtinRegistry()]
+  const user = userRegistryPath(opts.env)
+  if (user) sources.push(loadRegistryFile(user))
+  for (const f of opts.files ?? []) sources.push(loadRegistryFile(f))
+  sources.push(...(opts.extraSources ?? []))
+  return mergeRegistry(sources, opts.warnings ?? [])
+}
+
+/** Serialise merged runtimes back to the seed format (for the cluster ConfigMap). */
+export function registryToYamlDoc(reg: Registry): {runtimes: Record<string, RuntimeSpec>; defaults: Defaults} {
+  const runtimes: Record<string, RuntimeSpec> = {}
+  for (const [name, r] of reg.runtimes) {
+    const {name: _n, origin: _o, shadows: _s, ...spec} = r
+    runtimes[name] = spec
+  }
+  return {runtimes, defaults: reg.defaults}
+}

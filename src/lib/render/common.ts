@@ -1,0 +1,239 @@
+import {createHash} from 'node:crypto'
+
+import type {ContainerOverride, EnvVar, KaosDoc, Kind} from '../documents.js'
+
+/** A rendered Kubernetes object: plain JSON, ready for YAML output or server-side apply. */
+export interface KubernetesObject {
+  apiVersion: string
+  kind: string
+  metadata: {
+    name: string
+    namespace?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    [k: string]: unknown
+  }
+  [k: string]: unknown
+}
+
+export type Json = null | boolean | number | string | Json[] | {[k: string]: Json}
+type Obj = Record<string, any>
+
+export const ANNOTATION_SOURCE = 'kaos.tools/source'
+export const ANNOTATION_POD_SPEC_HASH = 'kaos.tools/pod-spec-hash'
+export const ANNOTATION_RUNTIME = 'kaos.tools/runtime'
+export const LABEL_NAME = 'kaos.tools/name'
+export const LABEL_KIND = 'kaos.tools/kind'
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
+export const MANAGED_BY = 'kaos'
+
+/** Per-kind naming: object prefix, KAOS's `app` label value and the container name. */
+export const KIND_INFO: Record<Kind, {prefix: string; app: string; container: string; component: string}> = {
+  MCPServer: {prefix: 'mcpserver', app: 'mcpserver', container: 'mcp-server', component: 'mcpserver'},
+  Agent: {prefix: 'agent', app: 'agent', container: 'agent', component: 'agent'},
+  ModelAPI: {prefix: 'modelapi', app: 'modelapi', container: 'model-api', component: 'modelapi'},
+}
+
+/** `mcpserver-<name>`, `agent-<name>`, `modelapi-<name>`. */
+export function objectName(kind: Kind, name: string): string {
+  return `${KIND_INFO[kind].prefix}-${name}`
+}
+
+/** The Deployment selector: KAOS's `app=<kind>`, `<kind>=<name>` (immutable once created). */
+export function selectorLabels(kind: Kind, name: string): Record<string, string> {
+  const {app} = KIND_INFO[kind]
+  return {app, [app]: name}
+}
+
+/** Labels on every object of one workload; kaos finds, lists, prunes and deletes by them. */
+export function workloadLabels(doc: KaosDoc): Record<string, string> {
+  const {kind} = doc
+  const {name} = doc.metadata
+  return {
+    ...doc.metadata.labels,
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/component': KIND_INFO[kind].component,
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_NAME]: name,
+    [LABEL_KIND]: kind,
+    ...selectorLabels(kind, name),
+  }
+}
+
+/** JSON with object keys sorted, so equal values hash equally. */
+export function stableStringify(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .filter((k) => (v as Obj)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((v as Obj)[k])}`)
+      .join(',')}}`
+  }
+  return JSON.stringify(v)
+}
+
+/** sha256 of the stable JSON, first 16 hex (KAOS's pod-spec-hash convention). */
+export function shortHash(v: unknown): string {
+  return createHash('sha256').update(stableStringify(v)).digest('hex').slice(0, 16)
+}
+
+/** True when an image reference names a fixed version: a digest, or a tag other than `latest`. */
+export function isPinnedImage(image: string): boolean {
+  if (image.includes('@sha256:')) return true
+  const lastSlash = image.lastIndexOf('/')
+  const tagAt = image.lastIndexOf(':')
+  if (tagAt <= lastSlash) return false
+  return image.slice(tagAt + 1) !== 'latest'
+}
+
+/** Merge env lists by name; later lists win and keep the first position of the name. */
+export function mergeEnv(...lists: Array<EnvVar[] | Obj[] | undefined>): Obj[] {
+  const out: Obj[] = []
+  const at = new Map<string, number>()
+  for (const list of lists) {
+    for (const e of list ?? []) {
+      const i = at.get(e.name)
+      if (i === undefined) {
+        at.set(e.name, out.length)
+        out.push(e)
+      } else out[i] = e
+    }
+  }
+  return out
+}
+
+// Strategic-merge-style keys: lists of objects merged by a key rather than replaced.
+const MERGE_KEYS: Record<string, string> = {
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  volumes: 'name',
+  env: 'name',
+  volumeMounts: 'mountPath',
+  ports: 'name',
+  imagePullSecrets: 'name',
+}
+
+function mergeList(base: Obj[], over: Obj[], key: string): Obj[] {
+  const out = base.map((x) => ({...x}))
+  for (const item of over) {
+    // Ports may be unnamed; fall back to containerPort so `ports` still merges sensibly.
+    const k = key === 'name' && item.name === undefined && item.containerPort !== undefined ? 'containerPort' : key
+    const i = out.findIndex((b) => b[k] !== undefined && b[k] === item[k])
+    if (i >= 0) out[i] = deepMerge(out[i], item)
+    else out.push(item)
+  }
+  return out
+}
+
+/**
+ * Merge `over` into `base` the way `kubectl patch --type strategic` would for pod specs:
+ * objects merge recursively, named lists (containers, volumes, env, ports…) merge by name,
+ * other lists and scalars are replaced, and `null` deletes a field.
+ */
+export function deepMerge(base: Obj, over: Obj): Obj {
+  const out: Obj = {...base}
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k]
+    else if (Array.isArray(v) && Array.isArray(out[k]) && MERGE_KEYS[k]) out[k] = mergeList(out[k], v, MERGE_KEYS[k])
+    else if (v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' && !Array.isArray(out[k])) out[k] = deepMerge(out[k], v)
+    else out[k] = v
+  }
+  return out
+}
+
+/** Apply a document's `container` override to the main container (env merged by name). */
+export function applyContainerOverride(container: Obj, over: ContainerOverride | undefined): Obj {
+  if (!over) return container
+  const out = {...container}
+  if (over.image) out.image = over.image
+  if (over.imagePullPolicy) out.imagePullPolicy = over.imagePullPolicy
+  if (over.command) out.command = over.command
+  if (over.args) out.args = over.args
+  if (over.env) out.env = mergeEnv(container.env, over.env)
+  if (over.envFrom) out.envFrom = [...(container.envFrom ?? []), ...over.envFrom]
+  if (over.resources) out.resources = over.resources
+  return out
+}
+
+/** `IfNotPresent` for pinned images (kind-loaded images work), otherwise the cluster default. */
+export function pullPolicy(image: string): string | undefined {
+  return isPinnedImage(image) ? 'IfNotPresent' : undefined
+}
+
+/** Drop undefined fields so YAML output and apply bodies stay clean. */
+export function clean<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T
+}
+
+export interface WorkloadParts {
+  doc: KaosDoc
+  namespace: string
+  podSpec: Obj
+  port: number
+  /** Extra pod-template annotations (e.g. a config hash so ConfigMap changes roll the pods). */
+  podAnnotations?: Record<string, string>
+  annotations?: Record<string, string>
+}
+
+/**
+ * The Deployment and Service every kind shares. The document's podSpec is merged last and the
+ * pod-spec hash is taken over the final template, so any change to what runs rolls the pods.
+ */
+export function deploymentAndService(p: WorkloadParts): KubernetesObject[] {
+  const {doc, namespace} = p
+  const name = objectName(doc.kind, doc.metadata.name)
+  const labels = workloadLabels(doc)
+  const podSpec = doc.spec.podSpec ? deepMerge(p.podSpec, doc.spec.podSpec) : p.podSpec
+  const templateAnnotations = {...p.podAnnotations}
+  const hash = shortHash({spec: podSpec, annotations: templateAnnotations})
+  const source = stableStringify(doc)
+  const deployment: KubernetesObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace,
+      labels,
+      annotations: {...doc.metadata.annotations, ...p.annotations, [ANNOTATION_SOURCE]: source},
+    },
+    spec: {
+      replicas: doc.spec.replicas ?? 1,
+      selector: {matchLabels: selectorLabels(doc.kind, doc.metadata.name)},
+      template: {
+        metadata: {labels, annotations: {...templateAnnotations, [ANNOTATION_POD_SPEC_HASH]: hash}},
+        spec: podSpec,
+      },
+    },
+  }
+  const service: KubernetesObject = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {name, namespace, labels},
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(doc.kind, doc.metadata.name),
+      ports: [{name: 'http', port: p.port, targetPort: 'http', protocol: 'TCP'}],
+    },
+  }
+  return clean([deployment, service])
+}
+
+/** In-cluster URL of a workload's Service. */
+export function serviceUrl(kind: Kind, name: string, namespace: string, port: number, path = ''): string {
+  return `http://${objectName(kind, name)}.${namespace}.svc.cluster.local:${port}${path}`
+}
+
+export function httpProbe(path: string, port: string | number = 'http'): Obj {
+  return {httpGet: {path, port}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3}
+}
+
+export function tcpProbe(port: string | number = 'http'): Obj {
+  return {tcpSocket: {port}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3}
+}
+
+/** The pod's identity: the given service account, or no API token at all. */
+export function podIdentity(serviceAccountName: string | undefined): Obj {
+  return serviceAccountName ? {serviceAccountName} : {automountServiceAccountToken: false}
+}

@@ -1,0 +1,74 @@
+import type {KaosDoc} from '../documents.js'
+import {resolveRuntime, validateAgainstRegistry} from '../documents.js'
+import {invalid} from '../errors.js'
+import type {Registry} from '../registry.js'
+import {renderAgent} from './agent.js'
+import type {KubernetesObject} from './common.js'
+import {type RenderResult, renderMCPServer} from './mcpserver.js'
+import {modelAPIPort, renderModelAPI} from './modelapi.js'
+
+export * from './common.js'
+export {AUTH_SECRET_KEY, authSecretName, type RenderResult, renderMCPServer} from './mcpserver.js'
+export {litellmConfig, modelAPIPort, renderModelAPI} from './modelapi.js'
+export {renderAgent} from './agent.js'
+
+/** Apply order: identities and config before the workloads that mount them. */
+export const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Deployment', 'Service']
+
+/** Sort objects into apply order (stable within a kind). */
+export function sortForApply(objects: KubernetesObject[]): KubernetesObject[] {
+  const rank = (k: string) => {
+    const i = APPLY_ORDER.indexOf(k)
+    return i === -1 ? APPLY_ORDER.length : i
+  }
+  return objects.map((o, i) => ({o, i})).sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i).map((x) => x.o)
+}
+
+export interface RenderContext {
+  /** The namespace from -n / the kube context; a document's own metadata.namespace must agree. */
+  namespace: string
+  /** True when -n was given explicitly (then a different metadata.namespace is an error). */
+  namespaceExplicit?: boolean
+  registry: Registry
+  /** Bearer tokens by MCPServer name, for runtimes with `auth` (deploy reads or generates them). */
+  authTokens?: Record<string, string>
+  /** ModelAPI ports known from the cluster, by name. Documents in the same set are added automatically. */
+  modelAPIPorts?: Record<string, number>
+}
+
+/** Namespace for one document: its own, or the context's; a mismatch with an explicit -n is an error. */
+export function namespaceFor(doc: KaosDoc, ctx: Pick<RenderContext, 'namespace' | 'namespaceExplicit'>): string {
+  const own = doc.metadata.namespace
+  if (own && ctx.namespaceExplicit && own !== ctx.namespace)
+    throw invalid(`${doc.kind} "${doc.metadata.name}": metadata.namespace "${own}" does not match -n ${ctx.namespace}`, ['Drop one of them, or make them agree.'])
+  return own ?? ctx.namespace
+}
+
+/**
+ * Validate and render documents into Kubernetes objects, in apply order. Pure: no I/O; the same
+ * result feeds YAML output, server-side dry run and apply.
+ */
+export function render(docs: KaosDoc[], ctx: RenderContext): RenderResult {
+  const seen = new Set<string>()
+  for (const d of docs) {
+    const key = `${d.kind}/${namespaceFor(d, ctx)}/${d.metadata.name}`
+    if (seen.has(key)) throw invalid(`${d.kind} "${d.metadata.name}" appears twice in the input`, ['Give each document its own metadata.name.'])
+    seen.add(key)
+    validateAgainstRegistry(d, ctx.registry)
+  }
+  const modelAPIPorts = {...ctx.modelAPIPorts}
+  for (const d of docs) if (d.kind === 'ModelAPI') modelAPIPorts[d.metadata.name] = modelAPIPort(d, ctx.registry.defaults)
+
+  const objects: KubernetesObject[] = []
+  const warnings: string[] = []
+  for (const doc of docs) {
+    const namespace = namespaceFor(doc, ctx)
+    let r: RenderResult
+    if (doc.kind === 'MCPServer') r = renderMCPServer(doc, resolveRuntime(doc, ctx.registry), {namespace, authToken: ctx.authTokens?.[doc.metadata.name]})
+    else if (doc.kind === 'Agent') r = renderAgent(doc, {namespace, defaults: ctx.registry.defaults, modelAPIPorts})
+    else r = renderModelAPI(doc, {namespace, defaults: ctx.registry.defaults})
+    objects.push(...r.objects)
+    warnings.push(...r.warnings)
+  }
+  return {objects: sortForApply(objects), warnings}
+}

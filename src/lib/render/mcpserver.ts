@@ -1,0 +1,89 @@
+import type {MCPServerDoc} from '../documents.js'
+import type {Runtime} from '../registry.js'
+import {
+  type KubernetesObject,
+  ANNOTATION_RUNTIME,
+  applyContainerOverride,
+  clean,
+  deploymentAndService,
+  httpProbe,
+  mergeEnv,
+  objectName,
+  podIdentity,
+  pullPolicy,
+  tcpProbe,
+  workloadLabels,
+} from './common.js'
+
+export interface McpRenderContext {
+  namespace: string
+  /** Bearer token for runtimes with `auth` when the document does not set the token env itself. */
+  authToken?: string
+}
+
+/** Name of the Secret holding the bearer token kaos generated for a runtime with `auth`. */
+export function authSecretName(name: string): string {
+  return `${objectName('MCPServer', name)}-auth`
+}
+
+export const AUTH_SECRET_KEY = 'token'
+
+/** The rendered result plus things a person should know about it. */
+export interface RenderResult {
+  objects: KubernetesObject[]
+  warnings: string[]
+}
+
+/**
+ * MCPServer → [ServiceAccount?, Secret?, Deployment, Service]. Pure: same inputs, same objects.
+ */
+export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRenderContext): RenderResult {
+  const {spec} = doc
+  const {name} = doc.metadata
+  const {namespace} = ctx
+  const objects: KubernetesObject[] = []
+  const warnings: string[] = []
+  const labels = workloadLabels(doc)
+  const image = spec.container?.image ?? runtime.image!
+  const env: Array<Record<string, unknown>> = Object.entries(runtime.env).map(([k, v]) => ({name: k, value: v}))
+  if (runtime.paramsEnvVar && spec.params !== undefined) env.push({name: runtime.paramsEnvVar, value: spec.params})
+
+  const userEnv = new Set((spec.container?.env ?? []).map((e) => e.name))
+  if (runtime.auth && !userEnv.has(runtime.auth.tokenEnv)) {
+    // The token lives in a Secret kaos owns, so `kaos mcp invoke` can read it back and send it.
+    const secret = authSecretName(name)
+    env.push({name: runtime.auth.tokenEnv, valueFrom: {secretKeyRef: {name: secret, key: AUTH_SECRET_KEY}}})
+    if (ctx.authToken) {
+      objects.push({apiVersion: 'v1', kind: 'Secret', metadata: {name: secret, namespace, labels}, type: 'Opaque', stringData: {[AUTH_SECRET_KEY]: ctx.authToken}})
+    }
+  }
+
+  let serviceAccountName = spec.serviceAccountName ?? (spec.podSpec?.serviceAccountName as string | undefined)
+  if (!serviceAccountName && runtime.serviceAccount === 'required') {
+    serviceAccountName = objectName('MCPServer', name)
+    objects.unshift({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: serviceAccountName, namespace, labels}})
+    warnings.push(
+      `MCPServer "${name}": runtime "${runtime.name}" needs Kubernetes permissions; service account ${serviceAccountName} has none until you run \`kaos system create-rbac ${name} -n ${namespace} --read-only\` (or set spec.serviceAccountName)`,
+    )
+  }
+
+  let container: Record<string, unknown> = {
+    name: 'mcp-server',
+    image,
+    imagePullPolicy: pullPolicy(image),
+    command: runtime.command,
+    args: runtime.args,
+    env: env.length > 0 ? env : undefined,
+    ports: [{name: 'http', containerPort: runtime.port, protocol: 'TCP'}],
+    readinessProbe: runtime.healthPath ? httpProbe(runtime.healthPath) : tcpProbe(),
+    livenessProbe: runtime.healthPath ? {...httpProbe(runtime.healthPath), initialDelaySeconds: 10} : {...tcpProbe(), initialDelaySeconds: 10},
+  }
+  container = applyContainerOverride(container, spec.container)
+  if (container.env) container.env = mergeEnv(container.env as never)
+
+  // Runtimes that do not talk to the API server carry no token: rawpython runs user code.
+  const podSpec: Record<string, unknown> = {containers: [container], ...podIdentity(serviceAccountName)}
+
+  objects.push(...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port: runtime.port, annotations: {[ANNOTATION_RUNTIME]: runtime.name}}))
+  return {objects, warnings}
+}

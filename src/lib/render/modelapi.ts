@@ -1,0 +1,126 @@
+import {stringify} from 'yaml'
+
+import type {ModelAPIDoc} from '../documents.js'
+import type {Defaults} from '../registry.js'
+import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, objectName, podIdentity, pullPolicy, shortHash, workloadLabels} from './common.js'
+import type {RenderResult} from './mcpserver.js'
+
+export interface ModelAPIRenderContext {
+  namespace: string
+  defaults: Defaults
+}
+
+const API_KEY_ENV = 'MODEL_API_KEY'
+const CONFIG_DIR = '/etc/litellm'
+
+/** The port a ModelAPI serves on, by mode. */
+export function modelAPIPort(doc: ModelAPIDoc, defaults: Defaults): number {
+  return doc.spec.mode === 'Hosted' ? defaults.modelAPI.hosted.port : defaults.modelAPI.proxy.port
+}
+
+/**
+ * LiteLLM's config.yaml from proxyConfig. Keys are never written literally: the config says
+ * `os.environ/MODEL_API_KEY` and the value comes from a Secret through the pod's env.
+ */
+export function litellmConfig(doc: ModelAPIDoc): string {
+  const pc = doc.spec.proxyConfig!
+  const modelList = pc.models.map((m) => ({
+    model_name: m,
+    litellm_params: {
+      model: pc.provider && !m.startsWith(`${pc.provider}/`) ? `${pc.provider}/${m}` : m,
+      ...(pc.apiBase ? {api_base: pc.apiBase} : {}),
+      ...(pc.apiKey ? {api_key: `os.environ/${API_KEY_ENV}`} : {}),
+      ...pc.litellmParams,
+    },
+  }))
+  return stringify({model_list: modelList, litellm_settings: {drop_params: true}})
+}
+
+function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult {
+  const {namespace, defaults} = ctx
+  const {name} = doc.metadata
+  const pc = doc.spec.proxyConfig!
+  const labels = workloadLabels(doc)
+  const objects: KubernetesObject[] = []
+  const configName = `${objectName('ModelAPI', name)}-config`
+  const config = litellmConfig(doc)
+  objects.push({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: configName, namespace, labels}, data: {'config.yaml': config}})
+
+  const env: Array<Record<string, unknown>> = []
+  if (pc.apiKey && 'value' in pc.apiKey) {
+    // A literal key still never lands in the ConfigMap: it goes to a Secret kaos owns.
+    const secretName = `${objectName('ModelAPI', name)}-api-key`
+    objects.push({apiVersion: 'v1', kind: 'Secret', metadata: {name: secretName, namespace, labels}, type: 'Opaque', stringData: {'api-key': pc.apiKey.value}})
+    env.push({name: API_KEY_ENV, valueFrom: {secretKeyRef: {name: secretName, key: 'api-key'}}})
+  } else if (pc.apiKey) env.push({name: API_KEY_ENV, valueFrom: pc.apiKey.valueFrom})
+
+  const {port} = defaults.modelAPI.proxy
+  const image = doc.spec.container?.image ?? defaults.modelAPI.proxy.image
+  const container = applyContainerOverride(
+    {
+      name: 'model-api',
+      image,
+      imagePullPolicy: pullPolicy(image),
+      args: ['--config', `${CONFIG_DIR}/config.yaml`, '--port', String(port)],
+      env: env.length > 0 ? env : undefined,
+      ports: [{name: 'http', containerPort: port, protocol: 'TCP'}],
+      volumeMounts: [{name: 'config', mountPath: CONFIG_DIR, readOnly: true}],
+      readinessProbe: httpProbe('/health/liveliness'),
+      livenessProbe: {...httpProbe('/health/liveliness'), initialDelaySeconds: 20},
+    },
+    doc.spec.container,
+  )
+  const podSpec: Record<string, unknown> = {
+    containers: [container],
+    ...podIdentity(doc.spec.serviceAccountName),
+    volumes: [{name: 'config', configMap: {name: configName}}],
+  }
+  objects.push(
+    ...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port, podAnnotations: {'kaos.tools/config-hash': shortHash(config)}}),
+  )
+  return {objects, warnings: []}
+}
+
+function renderHosted(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult {
+  const {namespace, defaults} = ctx
+  const {port} = defaults.modelAPI.hosted
+  const image = doc.spec.container?.image ?? defaults.modelAPI.hosted.image
+  const model = doc.spec.hostedConfig!.model
+  const modelsMount = {name: 'models', mountPath: '/root/.ollama'}
+  const hostEnv = {name: 'OLLAMA_HOST', value: `0.0.0.0:${port}`}
+  // The model name reaches the shell only through $MODEL, never spliced into the script.
+  const pull = {
+    name: 'pull-model',
+    image,
+    imagePullPolicy: pullPolicy(image),
+    command: ['/bin/sh', '-c', 'ollama serve & pid=$!; for i in $(seq 1 60); do ollama list >/dev/null 2>&1 && break; sleep 1; done; ollama pull "$MODEL"; rc=$?; kill $pid; exit $rc'],
+    env: [hostEnv, {name: 'MODEL', value: model}],
+    volumeMounts: [modelsMount],
+  }
+  const container = applyContainerOverride(
+    {
+      name: 'model-api',
+      image,
+      imagePullPolicy: pullPolicy(image),
+      args: ['serve'],
+      env: [hostEnv],
+      ports: [{name: 'http', containerPort: port, protocol: 'TCP'}],
+      volumeMounts: [modelsMount],
+      readinessProbe: httpProbe('/'),
+      livenessProbe: {...httpProbe('/'), initialDelaySeconds: 10},
+    },
+    doc.spec.container,
+  )
+  const podSpec: Record<string, unknown> = {
+    initContainers: [pull],
+    containers: [container],
+    volumes: [{name: 'models', emptyDir: {}}],
+    ...podIdentity(doc.spec.serviceAccountName),
+  }
+  return {objects: deploymentAndService({doc, namespace, podSpec: clean(podSpec), port}), warnings: []}
+}
+
+/** ModelAPI → LiteLLM proxy (ConfigMap, Secret?, Deployment, Service) or Ollama (Deployment, Service). */
+export function renderModelAPI(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult {
+  return doc.spec.mode === 'Proxy' ? renderProxy(doc, ctx) : renderHosted(doc, ctx)
+}

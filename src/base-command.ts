@@ -1,6 +1,8 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {ExitCode, KaosError} from './lib/errors.js'
+import {pluginRegistrySources} from './lib/plugins.js'
+import {type Registry, type RegistrySource, loadRegistry} from './lib/registry.js'
 
 export type KaosFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KaosCommand)['baseFlags'] & T['flags']>
 export type KaosArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -50,6 +52,15 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as KaosFlags<T>
     this.args = args as KaosArgs<T>
+  }
+
+  /**
+   * The merged runtime registry: built-in < user file < --registry files < `cluster` (the
+   * kaos-mcp-runtimes ConfigMap, when the caller read it) < plugins.
+   */
+  protected async registry(cluster: RegistrySource[] = []): Promise<Registry> {
+    const plugins = await pluginRegistrySources(this.config)
+    return loadRegistry({files: this.flags.registry, extraSources: [...cluster, ...plugins.sources], warnings: plugins.warnings})
   }
 
   /** Non-fatal notes go to stderr so stdout stays machine-readable (YAML, JSON, names). */

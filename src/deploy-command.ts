@@ -8,7 +8,6 @@ import {TOPIC_OF} from './lib/documents.js'
 import {invalid} from './lib/errors.js'
 import {readDocumentFiles, requireKind} from './lib/inputs.js'
 import {formatObjects, writeOutputDir} from './lib/output.js'
-import {loadRegistry} from './lib/registry.js'
 import {type KubernetesObject, render} from './lib/render/index.js'
 
 /** What `kaos <kind> deploy` returns (and prints with --json). */
@@ -76,7 +75,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       docs = [this.docFromFlags(args.name, flags as Record<string, unknown>)]
     }
     const dryRun = flags['output-dir'] ? 'client' : (flags['dry-run'] ?? 'none')
-    const registry = loadRegistry({files: flags.registry})
+    const registry = await this.registry()
 
     if (dryRun === 'client') {
       const namespace = flags.namespace ?? 'default'

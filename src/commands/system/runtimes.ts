@@ -3,7 +3,7 @@ import {stringify} from 'yaml'
 
 import {KaosCommand} from '../../base-command.js'
 import {table} from '../../lib/output.js'
-import {type Runtime, loadRegistry} from '../../lib/registry.js'
+import type {Runtime} from '../../lib/registry.js'
 
 export interface RuntimesResult {
   runtimes: Array<Runtime & {image?: string}>
@@ -22,7 +22,7 @@ export default class SystemRuntimes extends KaosCommand<typeof SystemRuntimes> {
   }
 
   async run(): Promise<RuntimesResult> {
-    const registry = loadRegistry({files: this.flags.registry})
+    const registry = await this.registry()
     const runtimes = [...registry.runtimes.values()].sort((a, b) => a.name.localeCompare(b.name))
     const result = {runtimes, warnings: registry.warnings}
     this.warnAll(registry.warnings)

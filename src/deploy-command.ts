@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags, ux} from '@oclif/core'
 import {writeFileSync} from 'node:fs'
 import {stringify} from 'yaml'
 
@@ -17,6 +17,7 @@ export interface DeployResult {
   objects: KubernetesObject[]
   warnings: string[]
   written?: string[]
+  namespace?: string
   applied?: Array<{kind: string; name: string; namespace?: string; action: string}>
   pruned?: Array<{kind: string; name: string; namespace?: string}>
   ready?: unknown[]
@@ -75,9 +76,8 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       docs = [this.docFromFlags(args.name, flags as Record<string, unknown>)]
     }
     const dryRun = flags['output-dir'] ? 'client' : (flags['dry-run'] ?? 'none')
-    const registry = await this.registry()
-
     if (dryRun === 'client') {
+      const registry = await this.registry()
       const namespace = flags.namespace ?? 'default'
       const {objects, warnings} = render(docs, {namespace, namespaceExplicit: Boolean(flags.namespace), registry, authTokens: placeholderTokens(docs)})
       this.warnAll(warnings)
@@ -91,13 +91,67 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
     }
     if (flags['create-yaml']) this.saveDocuments(flags['create-yaml'], docs)
     const {deploy} = await import('./lib/deploy.js')
-    return deploy(this, docs, registry, {...flags, dryRun: dryRun === 'server' ? 'server' : undefined})
+    const progress = new Progress(this.jsonEnabled())
+    try {
+      const outcome = await deploy(
+        docs,
+        {
+          kubeconfig: flags.kubeconfig,
+          context: flags.context,
+          namespace: flags.namespace,
+          systemNamespace: flags['system-namespace'],
+          dryRun: dryRun === 'server' ? 'server' : undefined,
+          wait: flags.wait,
+          timeout: flags.timeout,
+          forceConflicts: flags['force-conflicts'],
+          createNamespace: flags['create-namespace'],
+          skipSecretCheck: flags['skip-secret-check'],
+        },
+        {registry: (cluster) => this.registry(cluster), progress: (m) => progress.update(m)},
+      )
+      progress.stop()
+      this.warnAll(outcome.warnings)
+      if (!this.jsonEnabled()) {
+        const suffix = outcome.dryRun ? ' (server dry run)' : ''
+        for (const a of outcome.applied) this.log(`${a.kind.toLowerCase()}/${a.name} ${a.action}${suffix}`)
+        for (const r of outcome.pruned) this.log(`${r.kind.toLowerCase()}/${r.name} pruned${suffix}`)
+        for (const r of outcome.ready ?? []) this.log(`deployment/${r.name} ready (${r.readyReplicas}/${r.replicas})`)
+      }
+      return {documents: docs, ...outcome}
+    } catch (error) {
+      progress.stop('failed')
+      throw error
+    }
   }
 
   private saveDocuments(path: string, docs: KaosDoc[]): string {
     writeFileSync(path, docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n'))
     this.note(`saved ${docs.length === 1 ? `${docs[0].kind} "${docs[0].metadata.name}"` : `${docs.length} documents`} to ${path}`)
     return path
+  }
+}
+
+/**
+ * Progress for long steps: a spinner on a terminal, plain timestamped lines on stderr in CI or
+ * when output is piped, nothing with --json. Always stopped, also on failure.
+ */
+export class Progress {
+  private readonly tty = Boolean(process.stderr.isTTY) && !process.env.CI
+  private active = false
+  constructor(private readonly silent: boolean) {}
+
+  update(message: string): void {
+    if (this.silent) return
+    if (this.tty) {
+      if (!this.active) ux.action.start('kaos', message, {stdout: false})
+      else ux.action.status = message
+      this.active = true
+    } else process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
+  }
+
+  stop(message = 'done'): void {
+    if (this.active) ux.action.stop(message)
+    this.active = false
   }
 }
 

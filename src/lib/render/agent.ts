@@ -23,18 +23,21 @@ export function renderAgent(doc: AgentDoc, ctx: AgentRenderContext): RenderResul
   const port = defaults.agent.port
   const modelPort = ctx.modelAPIPorts?.[spec.modelAPI] ?? defaults.modelAPI.proxy.port
   const peers = spec.agentNetwork?.access ?? []
+  // Same variables as the KAOS operator. Unset options are left out rather than set empty, so the
+  // agent's own defaults apply (an empty AGENT_INSTRUCTIONS would blank its system prompt).
   const env: Array<{name: string; value: string}> = [
     {name: 'AGENT_NAME', value: name},
-    {name: 'AGENT_DESCRIPTION', value: spec.config?.description ?? ''},
-    {name: 'AGENT_INSTRUCTIONS', value: spec.config?.instructions ?? ''},
+    ...(spec.config?.description ? [{name: 'AGENT_DESCRIPTION', value: spec.config.description}] : []),
+    ...(spec.config?.instructions ? [{name: 'AGENT_INSTRUCTIONS', value: spec.config.instructions}] : []),
     {name: 'MODEL_API_URL', value: serviceUrl('ModelAPI', spec.modelAPI, namespace, modelPort)},
     {name: 'MODEL_NAME', value: spec.model},
-    {name: 'MCP_SERVERS', value: spec.mcpServers.join(',')},
+    ...(spec.config?.reasoningLoopMaxSteps ? [{name: 'AGENTIC_LOOP_MAX_STEPS', value: String(spec.config.reasoningLoopMaxSteps)}] : []),
+    ...(spec.mcpServers.length > 0 ? [{name: 'MCP_SERVERS', value: spec.mcpServers.join(',')}] : []),
     ...spec.mcpServers.map((m) => ({name: `MCP_SERVER_${m}_URL`, value: serviceUrl('MCPServer', m, namespace, 8000)})),
-    {name: 'PEER_AGENTS', value: peers.join(',')},
-    ...peers.map((p) => ({name: `PEER_AGENT_${envKey(p)}_CARD_URL`, value: serviceUrl('Agent', p, namespace, port, '/.well-known/agent')})),
-    {name: 'AGENT_REASONING_LOOP_MAX_STEPS', value: String(spec.config?.reasoningLoopMaxSteps ?? 5)},
-    {name: 'PORT', value: String(port)},
+    ...(peers.length > 0 ? [{name: 'PEER_AGENTS', value: peers.join(',')}] : []),
+    // A base URL: the agent appends /.well-known/agent and /v1/chat/completions itself.
+    ...peers.map((p) => ({name: `PEER_AGENT_${envKey(p)}_CARD_URL`, value: serviceUrl('Agent', p, namespace, port)})),
+    {name: 'AGENT_PORT', value: String(port)},
   ]
   const image = spec.container?.image ?? defaults.agent.image
   const container = applyContainerOverride(

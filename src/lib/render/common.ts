@@ -22,6 +22,7 @@ type Obj = Record<string, any>
 export const ANNOTATION_SOURCE = 'kaos.tools/source'
 export const ANNOTATION_POD_SPEC_HASH = 'kaos.tools/pod-spec-hash'
 export const ANNOTATION_RUNTIME = 'kaos.tools/runtime'
+export const ANNOTATION_INVENTORY = 'kaos.tools/inventory'
 export const LABEL_NAME = 'kaos.tools/name'
 export const LABEL_KIND = 'kaos.tools/kind'
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
@@ -122,7 +123,7 @@ function mergeList(base: Obj[], over: Obj[], key: string): Obj[] {
     const k = key === 'name' && item.name === undefined && item.containerPort !== undefined ? 'containerPort' : key
     const i = out.findIndex((b) => b[k] !== undefined && b[k] === item[k])
     if (i >= 0) out[i] = deepMerge(out[i], item)
-    else out.push(item)
+    else out.push(stripNulls(item))
   }
   return out
 }
@@ -138,9 +139,16 @@ export function deepMerge(base: Obj, over: Obj): Obj {
     if (v === null) delete out[k]
     else if (Array.isArray(v) && Array.isArray(out[k]) && MERGE_KEYS[k]) out[k] = mergeList(out[k], v, MERGE_KEYS[k])
     else if (v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' && !Array.isArray(out[k])) out[k] = deepMerge(out[k], v)
-    else out[k] = v
+    else out[k] = stripNulls(v)
   }
   return out
+}
+
+/** Drop `null` fields at any depth: in a patch, null means "absent", also in new entries. */
+function stripNulls<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(stripNulls) as T
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, stripNulls(x)])) as T
+  return v
 }
 
 /** Apply a document's `container` override to the main container (env merged by name). */
@@ -175,6 +183,8 @@ export interface WorkloadParts {
   /** Extra pod-template annotations (e.g. a config hash so ConfigMap changes roll the pods). */
   podAnnotations?: Record<string, string>
   annotations?: Record<string, string>
+  /** The document recorded in the source annotation, when it must differ from `doc` (secrets redacted). */
+  source?: KaosDoc
 }
 
 /**
@@ -188,7 +198,7 @@ export function deploymentAndService(p: WorkloadParts): KubernetesObject[] {
   const podSpec = doc.spec.podSpec ? deepMerge(p.podSpec, doc.spec.podSpec) : p.podSpec
   const templateAnnotations = {...p.podAnnotations}
   const hash = shortHash({spec: podSpec, annotations: templateAnnotations})
-  const source = stableStringify(doc)
+  const source = stableStringify(p.source ?? doc)
   const deployment: KubernetesObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

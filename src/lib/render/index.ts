@@ -3,7 +3,7 @@ import {resolveRuntime, validateAgainstRegistry} from '../documents.js'
 import {invalid} from '../errors.js'
 import type {Registry} from '../registry.js'
 import {renderAgent} from './agent.js'
-import type {KubernetesObject} from './common.js'
+import {ANNOTATION_INVENTORY, type KubernetesObject} from './common.js'
 import {type RenderResult, renderMCPServer} from './mcpserver.js'
 import {modelAPIPort, renderModelAPI} from './modelapi.js'
 
@@ -22,6 +22,17 @@ export function sortForApply(objects: KubernetesObject[]): KubernetesObject[] {
     return i === -1 ? APPLY_ORDER.length : i
   }
   return objects.map((o, i) => ({o, i})).sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i).map((x) => x.o)
+}
+
+/**
+ * Record on the Deployment every object its workload owns (ApplySet-style), so a later deploy
+ * can prune what it no longer renders even if labels were edited by hand.
+ */
+function addInventory(objects: KubernetesObject[]): void {
+  const dep = objects.find((o) => o.kind === 'Deployment')
+  if (!dep) return
+  const inventory = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort().join(',')
+  dep.metadata.annotations = {...dep.metadata.annotations, [ANNOTATION_INVENTORY]: inventory}
 }
 
 export interface RenderContext {
@@ -67,6 +78,7 @@ export function render(docs: KaosDoc[], ctx: RenderContext): RenderResult {
     if (doc.kind === 'MCPServer') r = renderMCPServer(doc, resolveRuntime(doc, ctx.registry), {namespace, authToken: ctx.authTokens?.[doc.metadata.name]})
     else if (doc.kind === 'Agent') r = renderAgent(doc, {namespace, defaults: ctx.registry.defaults, modelAPIPorts})
     else r = renderModelAPI(doc, {namespace, defaults: ctx.registry.defaults})
+    addInventory(r.objects)
     objects.push(...r.objects)
     warnings.push(...r.warnings)
   }

@@ -47,11 +47,15 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
   objects.push({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: configName, namespace, labels}, data: {'config.yaml': config}})
 
   const env: Array<Record<string, unknown>> = []
+  let source: ModelAPIDoc = doc
   if (pc.apiKey && 'value' in pc.apiKey) {
     // A literal key still never lands in the ConfigMap: it goes to a Secret kaos owns.
     const secretName = `${objectName('ModelAPI', name)}-api-key`
     objects.push({apiVersion: 'v1', kind: 'Secret', metadata: {name: secretName, namespace, labels}, type: 'Opaque', stringData: {'api-key': pc.apiKey.value}})
-    env.push({name: API_KEY_ENV, valueFrom: {secretKeyRef: {name: secretName, key: 'api-key'}}})
+    const ref = {secretKeyRef: {name: secretName, key: 'api-key'}}
+    env.push({name: API_KEY_ENV, valueFrom: ref})
+    // Nor in the Deployment's source annotation: it records the equivalent Secret reference.
+    source = {...doc, spec: {...doc.spec, proxyConfig: {...pc, apiKey: {valueFrom: ref}}}}
   } else if (pc.apiKey) env.push({name: API_KEY_ENV, valueFrom: pc.apiKey.valueFrom})
 
   const {port} = defaults.modelAPI.proxy
@@ -76,7 +80,7 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
     volumes: [{name: 'config', configMap: {name: configName}}],
   }
   objects.push(
-    ...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port, podAnnotations: {'kaos.tools/config-hash': shortHash(config)}}),
+    ...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port, podAnnotations: {'kaos.tools/config-hash': shortHash(config)}, source}),
   )
   return {objects, warnings: []}
 }

@@ -63,6 +63,15 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     return loadRegistry({files: this.flags.registry, extraSources: [...cluster, ...plugins.sources], warnings: plugins.warnings})
   }
 
+  /**
+   * Connect to the cluster named by --kubeconfig/--context/-n. The Kubernetes client is imported
+   * here, not at startup: offline commands never pay for it.
+   */
+  protected async connect(): Promise<import('./lib/cluster/client.js').Cluster> {
+    const {Cluster} = await import('./lib/cluster/client.js')
+    return Cluster.connect({kubeconfig: this.flags.kubeconfig, context: this.flags.context, namespace: this.flags.namespace})
+  }
+
   /** Non-fatal notes go to stderr so stdout stays machine-readable (YAML, JSON, names). */
   protected note(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)

@@ -1,0 +1,11 @@
+import {DeleteCommand} from '../../workload-commands.js'
+
+export default class AgentDelete extends DeleteCommand {
+  static summary = 'Delete a agent and every object kaos created for it'
+  static examples = [
+    '<%= config.bin %> <%= command.id %> NAME',
+    '<%= config.bin %> <%= command.id %> NAME --wait --ignore-not-found',
+  ]
+
+  protected readonly kind = 'Agent' as const
+}

@@ -1,0 +1,12 @@
+import {ListCommand} from '../../workload-commands.js'
+
+export default class AgentList extends ListCommand {
+  static summary = 'List agents with readiness and in-cluster endpoint'
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> -A -o wide',
+    '<%= config.bin %> <%= command.id %> -l team=search -o json',
+  ]
+
+  protected readonly kind = 'Agent' as const
+}

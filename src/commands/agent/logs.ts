@@ -1,0 +1,11 @@
+import {LogsCommand} from '../../workload-commands.js'
+
+export default class AgentLogs extends LogsCommand {
+  static summary = 'Print the logs of every pod and container of a agent'
+  static examples = [
+    '<%= config.bin %> <%= command.id %> NAME --tail 50',
+    '<%= config.bin %> <%= command.id %> NAME -f --since 10m',
+  ]
+
+  protected readonly kind = 'Agent' as const
+}

@@ -1,0 +1,11 @@
+import {DeleteCommand} from '../../workload-commands.js'
+
+export default class McpDelete extends DeleteCommand {
+  static summary = 'Delete an MCP server and every object kaos created for it'
+  static examples = [
+    '<%= config.bin %> <%= command.id %> NAME',
+    '<%= config.bin %> <%= command.id %> NAME --wait --ignore-not-found',
+  ]
+
+  protected readonly kind = 'MCPServer' as const
+}

@@ -1,0 +1,11 @@
+import {LogsCommand} from '../../workload-commands.js'
+
+export default class McpLogs extends LogsCommand {
+  static summary = 'Print the logs of every pod and container of an MCP server'
+  static examples = [
+    '<%= config.bin %> <%= command.id %> NAME --tail 50',
+    '<%= config.bin %> <%= command.id %> NAME -f --since 10m',
+  ]
+
+  protected readonly kind = 'MCPServer' as const
+}

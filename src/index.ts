@@ -3,12 +3,38 @@ import AgentDeploy from './commands/agent/deploy.js'
 import McpDeploy from './commands/mcp/deploy.js'
 import ModelapiDeploy from './commands/modelapi/deploy.js'
 import SystemRuntimes from './commands/system/runtimes.js'
+import McpList from './commands/mcp/list.js'
+import McpGet from './commands/mcp/get.js'
+import McpLogs from './commands/mcp/logs.js'
+import McpDelete from './commands/mcp/delete.js'
+import AgentList from './commands/agent/list.js'
+import AgentGet from './commands/agent/get.js'
+import AgentLogs from './commands/agent/logs.js'
+import AgentDelete from './commands/agent/delete.js'
+import ModelapiList from './commands/modelapi/list.js'
+import ModelapiGet from './commands/modelapi/get.js'
+import ModelapiLogs from './commands/modelapi/logs.js'
+import ModelapiDelete from './commands/modelapi/delete.js'
+import McpEndpoints from './commands/mcp/endpoints.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
   'mcp:deploy': McpDeploy,
   'modelapi:deploy': ModelapiDeploy,
   'system:runtimes': SystemRuntimes,
+  'mcp:list': McpList,
+  'mcp:get': McpGet,
+  'mcp:logs': McpLogs,
+  'mcp:delete': McpDelete,
+  'agent:list': AgentList,
+  'agent:get': AgentGet,
+  'agent:logs': AgentLogs,
+  'agent:delete': AgentDelete,
+  'modelapi:list': ModelapiList,
+  'modelapi:get': ModelapiGet,
+  'modelapi:logs': ModelapiLogs,
+  'modelapi:delete': ModelapiDelete,
+  'mcp:endpoints': McpEndpoints,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -136,17 +136,27 @@ const specSchemas = {MCPServer: MCPServerSpecSchema, Agent: AgentSpecSchema, Mod
 /** Which `kaos <topic>` command handles a kind. */
 export const TOPIC_OF: Record<Kind, string> = {MCPServer: 'mcp', Agent: 'agent', ModelAPI: 'modelapi'}
 
-function issueText(issue: z.core.$ZodIssue, prefix: string): string {
+/** The value at a zod issue path in the raw input (zod does not keep inputs on issues). */
+export function valueAtPath(input: unknown, path: PropertyKey[]): unknown {
+  let v = input
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<PropertyKey, unknown>)[k]
+  }
+  return v
+}
+
+function issueText(issue: z.core.$ZodIssue, prefix: string, input?: unknown): string {
   const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.')
   if (issue.code === 'unrecognized_keys') {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${path ? path + '.' : ''}${k}"`).join(', ')}`
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `field "${path}" is required`
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && valueAtPath(input, issue.path) === undefined) return `field "${path}" is required`
   if (issue.code === 'invalid_union') {
     // Unions here are alternatives of strict objects; the most useful message is the closest branch's.
     const branches = issue.errors.map((errs) => errs[0]).filter(Boolean)
     const best = branches.find((b) => b.code !== 'unrecognized_keys') ?? branches[0]
-    if (best) return issueText({...best, path: [...issue.path, ...best.path]} as z.core.$ZodIssue, prefix)
+    if (best) return issueText({...best, path: [...issue.path, ...best.path]} as z.core.$ZodIssue, prefix, input)
   }
   return `field "${path}" ${issue.message.replace(/^Invalid input: /, '')}`
 }
@@ -165,10 +175,10 @@ export function parseDocument(raw: unknown, where: string): KaosDoc {
   const extra = Object.keys(obj).filter((k) => !['apiVersion', 'kind', 'metadata', 'spec'].includes(k))
   if (extra.length > 0) throw invalid(`${where}: unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')}`)
   const meta = MetadataSchema.safeParse(obj.metadata ?? {})
-  if (!meta.success) throw invalid(`${where}: ${kind}: ${issueText(meta.error.issues[0], 'metadata')}`)
+  if (!meta.success) throw invalid(`${where}: ${kind}: ${issueText(meta.error.issues[0], 'metadata', obj.metadata ?? {})}`)
   const label = `${where}: ${kind} "${meta.data.name}"`
   const spec = specSchemas[kind as Kind].safeParse(obj.spec ?? {})
-  if (!spec.success) throw invalid(`${label}: ${issueText(spec.error.issues[0], 'spec')}`)
+  if (!spec.success) throw invalid(`${label}: ${issueText(spec.error.issues[0], 'spec', obj.spec ?? {})}`)
   return {apiVersion: API_VERSION, kind, metadata: meta.data, spec: spec.data} as KaosDoc
 }
 
@@ -181,8 +191,8 @@ export function parseDocuments(text: string, source: string): KaosDoc[] {
     const where = list.length > 1 ? `${source} (document ${i + 1})` : source
     if (d.errors.length > 0) {
       const e = d.errors[0]
-      const line = e.linePos?.[0] ? ` at line ${e.linePos[0].line}` : ''
-      throw invalid(`${where}: invalid YAML${line}: ${e.message.split('\n')[0]}`)
+      const line = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : ''
+      throw invalid(`${where}: invalid YAML${line}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`)
     }
     const value = d.toJS()
     if (value === null || value === undefined) return

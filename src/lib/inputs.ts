@@ -43,7 +43,9 @@ export function requireKind(docs: KaosDoc[], kind: Kind): void {
 /** `SECRET/KEY` (or `SECRET:KEY`) → a secretKeyRef; `what` names the flag in errors. */
 export function parseSecretKeyRef(ref: string, what: string): {secretKeyRef: {name: string; key: string}} {
   const m = /^([a-z0-9][-a-z0-9.]*)[/:]([-._a-zA-Z0-9]+)$/.exec(ref)
-  if (!m) throw invalid(`${what} "${ref}": expected SECRET/KEY`, [`For example ${what} slack/bot-token`])
+  // `what` is a flag (`--api-key-secret`) or a flag with its key (`--secret-env NAME=`).
+  const flag = what.endsWith('=') ? what : `${what} `
+  if (!m) throw invalid(`${flag}${ref}: expected SECRET/KEY (a Secret name and a key in it)`, [`For example ${flag}slack/bot-token`])
   return {secretKeyRef: {name: m[1], key: m[2]}}
 }
 
@@ -105,7 +107,7 @@ export function mcpServerFromFlags(name: string, f: McpFlags): MCPServerDoc {
     params = readFileSync(f['params-file'], 'utf8')
   }
   const spec = {runtime: f.runtime, ...(params === undefined ? {} : {params})}
-  return parseDocument(docFromParts('MCPServer', name, undefined, spec, f), '--flags') as MCPServerDoc
+  return parseDocument(docFromParts('MCPServer', name, undefined, spec, f), `NAME "${name}"`) as MCPServerDoc
 }
 
 export interface AgentFlags extends CommonWorkloadFlags {
@@ -133,7 +135,7 @@ export function agentFromFlags(name: string, f: AgentFlags): AgentDoc {
     ...(f.peer?.length ? {agentNetwork: {access: f.peer}} : {}),
     ...(Object.keys(config).length > 0 ? {config} : {}),
   }
-  return parseDocument(docFromParts('Agent', name, undefined, spec, f), '--flags') as AgentDoc
+  return parseDocument(docFromParts('Agent', name, undefined, spec, f), `NAME "${name}"`) as AgentDoc
 }
 
 export interface ModelAPIFlags extends CommonWorkloadFlags {
@@ -161,5 +163,5 @@ export function modelAPIFromFlags(name: string, f: ModelAPIFlags): ModelAPIDoc {
       proxyConfig: {models: f.model, ...(f.provider ? {provider: f.provider} : {}), ...(f['api-base'] ? {apiBase: f['api-base']} : {}), ...(apiKey ? {apiKey} : {})},
     }
   }
-  return parseDocument(docFromParts('ModelAPI', name, undefined, spec, f), '--flags') as ModelAPIDoc
+  return parseDocument(docFromParts('ModelAPI', name, undefined, spec, f), `NAME "${name}"`) as ModelAPIDoc
 }

@@ -5,6 +5,7 @@ import {fileURLToPath} from 'node:url'
 import {parse as parseYaml} from 'yaml'
 import {z} from 'zod'
 
+import {valueAtPath} from './documents.js'
 import {invalid} from './errors.js'
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a valid environment variable name')
@@ -93,11 +94,11 @@ export interface RegistrySource {
   defaults?: z.output<typeof RegistryFileSchema>['defaults']
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const field = issue.path.map(String).join('.')
   let msg = issue.message
   if (issue.code === 'unrecognized_keys') msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-  else if (issue.code === 'invalid_type' && issue.input === undefined) msg = 'is required'
+  else if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && valueAtPath(input, issue.path) === undefined) msg = 'is required'
   return field ? `field "${field}": ${msg}` : msg
 }
 
@@ -108,12 +109,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function parseRegistry(doc: unknown, origin: string): RegistrySource {
   if (doc === null || doc === undefined) return {origin, runtimes: {}}
   const file = RegistryFileSchema.safeParse(doc)
-  if (!file.success) throw invalid(`registry ${origin}: ${describeIssue(file.error.issues[0])}`, ['Fix the registry file; see `kaos system runtimes --help` for the format.'])
+  if (!file.success) throw invalid(`registry ${origin}: ${describeIssue(file.error.issues[0], doc)}`, ['Fix the registry file; see `kaos system runtimes --help` for the format.'])
   const runtimes: Record<string, RuntimeSpec> = {}
   for (const [name, raw] of Object.entries(file.data.runtimes)) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw invalid(`registry ${origin}: runtime "${name}": name must be lowercase letters, digits and "-"`)
     const r = RuntimeSchema.safeParse(raw)
-    if (!r.success) throw invalid(`registry ${origin}: runtime "${name}": ${describeIssue(r.error.issues[0])}`)
+    if (!r.success) throw invalid(`registry ${origin}: runtime "${name}": ${describeIssue(r.error.issues[0], raw)}`)
     if (!r.data.image && r.data.imageFrom !== 'container')
       throw invalid(`registry ${origin}: runtime "${name}": field "image": is required (or set imageFrom: container)`)
     runtimes[name] = r.data

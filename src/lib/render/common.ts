@@ -23,6 +23,8 @@ export const ANNOTATION_SOURCE = 'kaos.tools/source'
 export const ANNOTATION_POD_SPEC_HASH = 'kaos.tools/pod-spec-hash'
 export const ANNOTATION_RUNTIME = 'kaos.tools/runtime'
 export const ANNOTATION_INVENTORY = 'kaos.tools/inventory'
+export const ANNOTATION_ENDPOINT = 'kaos.tools/endpoint'
+export const ANNOTATION_TRANSPORT = 'kaos.tools/transport'
 export const LABEL_NAME = 'kaos.tools/name'
 export const LABEL_KIND = 'kaos.tools/kind'
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
@@ -185,6 +187,8 @@ export interface WorkloadParts {
   annotations?: Record<string, string>
   /** The document recorded in the source annotation, when it must differ from `doc` (secrets redacted). */
   source?: KaosDoc
+  /** Path appended to the in-cluster endpoint (the MCP path, e.g. `/mcp`). */
+  path?: string
 }
 
 /**
@@ -206,7 +210,12 @@ export function deploymentAndService(p: WorkloadParts): KubernetesObject[] {
       name,
       namespace,
       labels,
-      annotations: {...doc.metadata.annotations, ...p.annotations, [ANNOTATION_SOURCE]: source},
+      annotations: {
+        ...doc.metadata.annotations,
+        ...p.annotations,
+        [ANNOTATION_ENDPOINT]: serviceUrl(doc.kind, doc.metadata.name, namespace, p.port, p.path ?? ''),
+        [ANNOTATION_SOURCE]: source,
+      },
     },
     spec: {
       replicas: doc.spec.replicas ?? 1,

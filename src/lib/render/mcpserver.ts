@@ -3,6 +3,7 @@ import type {Runtime} from '../registry.js'
 import {
   type KubernetesObject,
   ANNOTATION_RUNTIME,
+  ANNOTATION_TRANSPORT,
   applyContainerOverride,
   clean,
   deploymentAndService,
@@ -84,6 +85,6 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
   // Runtimes that do not talk to the API server carry no token: rawpython runs user code.
   const podSpec: Record<string, unknown> = {containers: [container], ...podIdentity(serviceAccountName)}
 
-  objects.push(...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port: runtime.port, annotations: {[ANNOTATION_RUNTIME]: runtime.name}}))
+  objects.push(...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port: runtime.port, path: runtime.path, annotations: {[ANNOTATION_RUNTIME]: runtime.name, [ANNOTATION_TRANSPORT]: runtime.transport}}))
   return {objects, warnings}
 }

@@ -3,7 +3,7 @@
 // and resolving node_modules file by file costs more than the code itself.
 import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
-import {readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -11,13 +11,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const started = Date.now()
 
-rmSync(join(root, 'dist'), {recursive: true, force: true})
-rmSync(join(root, 'oclif.manifest.json'), {force: true})
+// Build beside dist/ and swap it in at the end, so a CLI started meanwhile (tests, a second
+// terminal) never sees a half-written dist/.
+const out = `.dist-build-${process.pid}`
+rmSync(join(root, out), {recursive: true, force: true})
 
 await build({
   absWorkingDir: root,
   entryPoints: {index: 'src/index.ts', help: 'src/help.ts', ...(pkg.kaosBuild?.extraEntryPoints ?? {})},
-  outdir: 'dist',
+  outdir: out,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -34,7 +36,15 @@ await build({
 })
 
 // Type declarations for plugin authors (`import {KaosCommand} from 'kaos-cli'`).
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--emitDeclarationOnly', '-p', root], {stdio: 'inherit'})
+try {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--emitDeclarationOnly', '-p', root, '--outDir', join(out, 'types')], {stdio: 'inherit'})
+} catch (error) {
+  rmSync(join(root, out), {recursive: true, force: true})
+  throw error
+}
+rmSync(join(root, 'dist'), {recursive: true, force: true})
+renameSync(join(root, out), join(root, 'dist'))
+rmSync(join(root, 'oclif.manifest.json'), {force: true})
 
 // The manifest lets oclif answer --help and route commands without importing them.
 const {Config} = await import('@oclif/core')

@@ -1,4 +1,6 @@
 import type {Config, Hook} from '@oclif/core'
+import {existsSync, lstatSync, mkdirSync, realpathSync, rmSync, symlinkSync} from 'node:fs'
+import {join} from 'node:path'
 import type {z} from 'zod'
 
 import {KaosError} from './errors.js'
@@ -98,6 +100,38 @@ export function pluginSource(pluginName: string, result: unknown, pinned: Set<st
 }
 
 /**
+ * Make `import … from 'kaos-cli'` in user-installed plugins resolve to the running kaos: a symlink
+ * `<dataDir>/node_modules/kaos-cli` → kaos's package root, next to the plugins npm installed there.
+ * Plugins declare kaos-cli as an optional peer dependency, so npm neither fetches a second copy nor
+ * keeps our link (it prunes it as extraneous on every install); hence this runs after each
+ * `plugins install|uninstall` (oclif hooks below) and, cheaply, whenever plugins contribute
+ * runtimes. A real kaos-cli directory that a plugin installed as a dependency is left alone.
+ * Returns the link's path when it (re)created it.
+ */
+export function linkKaosForPlugins(config: Pick<Config, 'dataDir' | 'root' | 'pjson'>): string | undefined {
+  const modules = join(config.dataDir, 'node_modules')
+  if (!existsSync(modules)) return undefined
+  const link = join(modules, config.pjson.name)
+  try {
+    const st = lstatSync(link, {throwIfNoEntry: false})
+    if (st && !st.isSymbolicLink()) return undefined
+    if (st && existsSync(link) && realpathSync(link) === realpathSync(config.root)) return undefined
+    if (st) rmSync(link, {force: true})
+    mkdirSync(join(link, '..'), {recursive: true})
+    symlinkSync(config.root, link, process.platform === 'win32' ? 'junction' : 'dir')
+    return link
+  } catch {
+    // Not fatal: a plugin that imports kaos-cli will then fail to load, and oclif says which.
+    return undefined
+  }
+}
+
+/** oclif hook (`plugins:postinstall`, `plugins:postuninstall`): see {@link linkKaosForPlugins}. */
+export const kaosPluginsHook = async function (opts: {config: Config}): Promise<void> {
+  linkKaosForPlugins(opts.config)
+}
+
+/**
  * Registry sources contributed by installed plugins through the `kaos:runtimes` hook, validated
  * like registry files; failures become warnings naming the plugin.
  *
@@ -113,6 +147,7 @@ export async function pluginRegistrySources(
   const order = [...config.plugins.values()]
   // Fast path: nothing implements the hook, so don't pay for oclif's hook machinery.
   if (!order.some((p) => (p.hooks?.[RUNTIMES_HOOK]?.length ?? 0) > 0)) return {sources: [], warnings: []}
+  if (order.some((p) => p.type === 'user')) linkKaosForPlugins(config)
 
   // captureErrors: a hook calling this.error() must not take kaos down with it.
   const result = await config.runHook(RUNTIMES_HOOK, {kaosVersion: config.version}, hookTimeout(env), true)

@@ -82,6 +82,8 @@ export class Cluster {
   readonly namespace: string
   readonly namespaceExplicit: boolean
   private readonly retries: number
+  /** Set once the server has answered: a refused connection after that is a restart, worth waiting out. */
+  private answered = false
 
   private constructor(kc: KubeConfig, opts: ConnectOptions) {
     this.kc = kc
@@ -170,16 +172,26 @@ export class Cluster {
       } catch (error) {
         const e = error as NodeJS.ErrnoException
         if (e.name === 'AbortError') throw error
-        if (attempt < this.retries && isTransientNetworkError(e)) {
+        // Never reached: fail fast (a wrong context should not cost seconds). Reached before: the
+        // server is restarting or overloaded, so keep trying for ~10 s.
+        const budget = this.answered ? this.retries + 2 : 1
+        if (attempt < budget && isTransientNetworkError(e)) {
           await sleep(backoff(attempt))
           continue
         }
         throw this.networkError(e)
       }
+      this.answered = true
       const text = await readBody(res)
       const status = res.statusCode ?? 0
       if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T
       if (status === 404 && opts.allow404) return undefined as T
+      // The API server reports apply bodies that do not fit the schema as a 500; that is bad input, not an outage.
+      const schemaError = status === 500 && /failed to create typed patch object|field not declared in schema/.test(text)
+      if (schemaError) {
+        const body = JSON.parse(text) as Status
+        throw new ApiError(422, {...body, details: {...body.details, causes: [{message: /\): (.*)$/.exec(body.message ?? '')?.[1] ?? body.message}]}}, method, path)
+      }
       const retryable = status === 429 || status === 500 || status === 502 || status === 503 || status === 504
       if (retryable && attempt < this.retries) {
         const after = Number(res.headers['retry-after'])

@@ -1,0 +1,217 @@
+// Command pod-runner is the kaos test bed's local "container runtime": it
+// watches pods bound to kwok's fake nodes and, for pods whose image it knows
+// how to run on this machine (or that carry the kaos.tools/test-command
+// annotation), starts the real process with the container's env, args and
+// ConfigMap/Secret volumes, then wires kwok PortForward and Logs resources to
+// it so `kubectl port-forward` and `kubectl logs` through the real apiserver
+// reach that process. It reports the process state in the pod status
+// (Ready after the port answers, CrashLoopBackOff with the exit code when it
+// exits). See test/cluster/README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+)
+
+// Annotations understood by the runner.
+const (
+	annTestCommand = "kaos.tools/test-command"   // JSON array, run as-is for the first container
+	annExitCode    = "kaos.tools/test-exit-code" // used by the crashloop stage; echoed in its log
+	annNoRun       = "kaos.tools/test-no-run"    // "true": leave the pod to kwok's stages
+)
+
+// RunnerImages matches the images the runner knows how to run; the kwok
+// pod-ready stage excludes the same set (see up), so the runner owns their
+// status.
+var RunnerImages = regexp.MustCompile(`kaos-rawpython|kubernetes[-_]mcp[-_]server|slack[-_]mcp[-_]server|litellm`)
+
+var crashloopImage = regexp.MustCompile(`^kaos-test[.]invalid/crashloop([:@]|$)`)
+
+type config struct {
+	kubeconfig      string // runner's own identity
+	childKubeconfig string // fallback kubeconfig for children that need the cluster
+	stateDir        string
+	repoRoot        string
+	cacheDir        string
+	server          string
+	caFile          string
+}
+
+type runner struct {
+	cfg  config
+	cs   kubernetes.Interface
+	dyn  dynamic.Interface
+	mu   sync.Mutex
+	pods map[types.UID]*podRun
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.kubeconfig, "kubeconfig", "", "kubeconfig of the runner")
+	flag.StringVar(&cfg.childKubeconfig, "child-kubeconfig", "", "kubeconfig given to children that talk to the cluster when no service account token can be made")
+	flag.StringVar(&cfg.stateDir, "state-dir", "", "directory for per-pod files and logs")
+	flag.StringVar(&cfg.repoRoot, "repo-root", "", "kaos repository root")
+	flag.StringVar(&cfg.cacheDir, "cache-dir", "", "runner dependency cache (venvs, npm packages)")
+	klog.InitFlags(nil)
+	flag.Parse()
+	if cfg.kubeconfig == "" || cfg.stateDir == "" || cfg.repoRoot == "" || cfg.cacheDir == "" {
+		fmt.Fprintln(os.Stderr, "--kubeconfig, --state-dir, --repo-root and --cache-dir are required")
+		os.Exit(2)
+	}
+	rc, err := clientcmd.BuildConfigFromFlags("", cfg.kubeconfig)
+	if err != nil {
+		klog.Fatal(err)
+	}
+	cfg.server = rc.Host
+	cfg.caFile = filepath.Join(filepath.Dir(cfg.kubeconfig), "ca.crt")
+	rc.QPS, rc.Burst = 50, 100
+	r := &runner{cfg: cfg, pods: map[types.UID]*podRun{}}
+	r.cs = kubernetes.NewForConfigOrDie(rc)
+	r.dyn = dynamic.NewForConfigOrDie(rc)
+	if err := os.MkdirAll(cfg.stateDir, 0o755); err != nil {
+		klog.Fatal(err)
+	}
+
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer cancel()
+
+	f := informers.NewSharedInformerFactory(r.cs, 0)
+	inf := f.Core().V1().Pods().Informer()
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { r.sync(ctx, o.(*corev1.Pod)) },
+		UpdateFunc: func(_, o any) { r.sync(ctx, o.(*corev1.Pod)) },
+		DeleteFunc: func(o any) {
+			if t, ok := o.(cache.DeletedFinalStateUnknown); ok {
+				o = t.Obj
+			}
+			if p, ok := o.(*corev1.Pod); ok {
+				r.stop(p.UID, "pod deleted")
+			}
+		},
+	})
+	f.Start(ctx.Done())
+	klog.Infof("pod-runner watching pods (state %s)", cfg.stateDir)
+	<-ctx.Done()
+	klog.Info("shutting down: stopping all children")
+	r.mu.Lock()
+	uids := make([]types.UID, 0, len(r.pods))
+	for uid := range r.pods {
+		uids = append(uids, uid)
+	}
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, uid := range uids {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.stop(uid, "runner stopping") }()
+	}
+	wg.Wait()
+}
+
+// sync reacts to a pod add/update.
+func (r *runner) sync(ctx context.Context, p *corev1.Pod) {
+	if p.Spec.NodeName == "" {
+		return
+	}
+	if p.DeletionTimestamp != nil {
+		r.stop(p.UID, "pod terminating")
+		return
+	}
+	if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		return
+	}
+	r.mu.Lock()
+	_, known := r.pods[p.UID]
+	if !known {
+		r.pods[p.UID] = nil // claim
+	}
+	r.mu.Unlock()
+	if known {
+		return
+	}
+	pr := r.plan(ctx, p)
+	r.mu.Lock()
+	if pr == nil {
+		// keep the claim (nil) so we don't plan again
+		r.mu.Unlock()
+		return
+	}
+	r.pods[p.UID] = pr
+	r.mu.Unlock()
+	go pr.run(ctx)
+}
+
+func (r *runner) stop(uid types.UID, why string) {
+	r.mu.Lock()
+	pr, ok := r.pods[uid]
+	delete(r.pods, uid)
+	r.mu.Unlock()
+	if ok && pr != nil {
+		klog.Infof("%s: %s: stopping", pr.key(), why)
+		pr.stop()
+	}
+	if why == "pod deleted" {
+		dirs, _ := filepath.Glob(filepath.Join(r.cfg.stateDir, "pods", "*_"+string(uid)))
+		for _, d := range dirs {
+			_ = os.RemoveAll(d)
+		}
+	}
+}
+
+func (r *runner) plan(ctx context.Context, p *corev1.Pod) *podRun {
+	if p.Annotations[annNoRun] == "true" {
+		return nil
+	}
+	// crashloop test image: only give it a log (status comes from the stage)
+	for _, c := range p.Spec.Containers {
+		if crashloopImage.MatchString(c.Image) {
+			r.crashloopLogs(ctx, p)
+			return nil
+		}
+	}
+	_, hasCmd := p.Annotations[annTestCommand]
+	managed := hasCmd
+	for _, c := range p.Spec.Containers {
+		if RunnerImages.MatchString(c.Image) {
+			managed = true
+		}
+	}
+	if !managed {
+		return nil
+	}
+	return newPodRun(r, p)
+}
+
+func (r *runner) crashloopLogs(ctx context.Context, p *corev1.Pod) {
+	dir := filepath.Join(r.cfg.stateDir, "pods", fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID))
+	_ = os.MkdirAll(dir, 0o755)
+	code := p.Annotations[annExitCode]
+	if code == "" {
+		code = "1"
+	}
+	f := filepath.Join(dir, "crash.log")
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	content := fmt.Sprintf("%s stdout F kaos-test crashloop image: starting\n%s stderr F kaos-test crashloop image: fatal error, exiting with code %s\n", now, now, code)
+	_ = os.WriteFile(f, []byte(content), 0o644)
+	logs := []map[string]any{{"logsFile": f, "previousLogsFile": f}}
+	if err := r.applyKwok(ctx, p, "logs", "Logs", map[string]any{"logs": logs}); err != nil {
+		klog.Errorf("%s/%s: crashloop Logs: %v", p.Namespace, p.Name, err)
+	}
+}

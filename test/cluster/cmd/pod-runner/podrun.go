@@ -1,0 +1,645 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	authv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+)
+
+// podRun is one pod whose containers run as local processes.
+type podRun struct {
+	r      *runner
+	pod    *corev1.Pod
+	dir    string
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	status map[string]*corev1.ContainerStatus // by container name
+}
+
+func newPodRun(r *runner, p *corev1.Pod) *podRun {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &podRun{
+		r: r, pod: p.DeepCopy(), ctx: ctx, cancel: cancel,
+		dir:    filepath.Join(r.cfg.stateDir, "pods", fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID)),
+		status: map[string]*corev1.ContainerStatus{},
+	}
+}
+
+func (pr *podRun) key() string { return pr.pod.Namespace + "/" + pr.pod.Name }
+
+func (pr *podRun) stop() {
+	pr.cancel()
+	pr.wg.Wait()
+	_ = os.RemoveAll(filepath.Join(pr.dir, "volumes"))
+}
+
+// container is one container's resolved plan.
+type container struct {
+	spec    corev1.Container
+	argv    []string
+	env     []string
+	workDir string
+	ports   map[int32]int32 // container port -> local port
+	logFile string
+	prevLog string
+	probe   func(ctx context.Context) bool
+	noRun   string // reason, when the container can't be run here
+}
+
+func (pr *podRun) run(_ context.Context) {
+	ctx := pr.ctx
+	p := pr.pod
+	if err := os.MkdirAll(pr.dir, 0o755); err != nil {
+		klog.Errorf("%s: %v", pr.key(), err)
+		return
+	}
+	var cs []*container
+	var logs []map[string]any
+	var forwards []map[string]any
+	for i := range p.Spec.Containers {
+		c, err := pr.resolve(ctx, i)
+		if err != nil {
+			klog.Errorf("%s: container %s: %v", pr.key(), p.Spec.Containers[i].Name, err)
+			c = &container{spec: p.Spec.Containers[i], noRun: err.Error(), ports: map[int32]int32{}}
+			c.logFile = filepath.Join(pr.dir, c.spec.Name+".log")
+			writeCRI(c.logFile, "stderr", "kaos pod-runner: cannot run container: "+err.Error())
+		}
+		cs = append(cs, c)
+		logs = append(logs, map[string]any{"containers": []string{c.spec.Name}, "logsFile": c.logFile, "previousLogsFile": c.prevLogOrCurrent(), "follow": true})
+		for cp, lp := range c.ports {
+			forwards = append(forwards, map[string]any{"ports": []int32{cp}, "target": map[string]any{"port": lp, "address": "127.0.0.1"}})
+		}
+	}
+	if err := pr.r.applyKwok(ctx, p, "logs", "Logs", map[string]any{"logs": logs}); err != nil {
+		klog.Errorf("%s: Logs: %v", pr.key(), err)
+	}
+	if len(forwards) > 0 {
+		if err := pr.r.applyKwok(ctx, p, "portforwards", "PortForward", map[string]any{"forwards": forwards}); err != nil {
+			klog.Errorf("%s: PortForward: %v", pr.key(), err)
+		}
+	}
+	now := metav1.Now()
+	for _, c := range cs {
+		st := &corev1.ContainerStatus{Name: c.spec.Name, Image: c.spec.Image, ImageID: "docker-pullable://" + c.spec.Image,
+			ContainerID: "kaos-runner://" + string(p.UID) + "/" + c.spec.Name}
+		if c.noRun != "" {
+			// can't run it here: behave like plain kwok (Running/Ready)
+			st.Ready, st.Started = true, ptr(true)
+			st.State.Running = &corev1.ContainerStateRunning{StartedAt: now}
+		} else {
+			st.State.Waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
+		}
+		pr.status[c.spec.Name] = st
+	}
+	pr.pushStatus()
+	for _, c := range cs {
+		if c.noRun != "" {
+			continue
+		}
+		pr.wg.Add(1)
+		go func() { defer pr.wg.Done(); pr.supervise(c) }()
+	}
+	<-ctx.Done()
+}
+
+func (c *container) prevLogOrCurrent() string {
+	if c.prevLog != "" {
+		return c.prevLog
+	}
+	return c.logFile
+}
+
+// supervise runs a container's process, restarting it like a kubelet would.
+func (pr *podRun) supervise(c *container) {
+	ctx := pr.ctx
+	backoff := time.Second
+	restarts := int32(0)
+	for ctx.Err() == nil {
+		started := time.Now()
+		code, err := pr.runOnce(c, restarts)
+		if ctx.Err() != nil {
+			return
+		}
+		finished := time.Now()
+		reason := "Error"
+		if code == 0 {
+			reason = "Completed"
+		}
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		klog.Infof("%s: container %s exited with code %d %s", pr.key(), c.spec.Name, code, msg)
+		policy := pr.pod.Spec.RestartPolicy
+		pr.mu.Lock()
+		st := pr.status[c.spec.Name]
+		st.Ready, st.Started = false, ptr(false)
+		term := &corev1.ContainerStateTerminated{ExitCode: int32(code), Reason: reason, Message: msg,
+			StartedAt: metav1.NewTime(started), FinishedAt: metav1.NewTime(finished), ContainerID: st.ContainerID}
+		restart := policy == corev1.RestartPolicyAlways || policy == "" || (policy == corev1.RestartPolicyOnFailure && code != 0)
+		if restart {
+			st.LastTerminationState = corev1.ContainerState{Terminated: term}
+			st.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
+				Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", backoff, c.spec.Name, pr.pod.Name, pr.pod.Namespace, pr.pod.UID)}}
+		} else {
+			st.State = corev1.ContainerState{Terminated: term}
+		}
+		pr.mu.Unlock()
+		pr.pushStatus()
+		if restart {
+			pr.event(corev1.EventTypeWarning, "BackOff", fmt.Sprintf("Back-off restarting failed container %s in pod %s", c.spec.Name, pr.pod.Name))
+		} else {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		if finished.Sub(started) > 5*time.Minute {
+			backoff = time.Second
+		} else if backoff < 30*time.Second {
+			backoff *= 2
+		}
+		restarts++
+		pr.mu.Lock()
+		pr.status[c.spec.Name].RestartCount = restarts
+		pr.mu.Unlock()
+	}
+}
+
+// runOnce starts the process, waits for it to be ready (then reports Ready)
+// and returns its exit code.
+func (pr *podRun) runOnce(c *container, restarts int32) (int, error) {
+	ctx := pr.ctx
+	if restarts > 0 {
+		// rotate: current log becomes the previous one
+		_ = os.Rename(c.logFile, c.prevLog)
+	}
+	lf, err := os.OpenFile(c.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 128, err
+	}
+	defer lf.Close()
+	lw := &criWriter{f: lf}
+	cmd := exec.Command(c.argv[0], c.argv[1:]...)
+	cmd.Env = c.env
+	cmd.Dir = c.workDir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	klog.Infof("%s: container %s: starting %q (ports %v)", pr.key(), c.spec.Name, c.argv, c.ports)
+	if err := cmd.Start(); err != nil {
+		lw.line("stderr", "kaos pod-runner: failed to start: "+err.Error())
+		return 128, err
+	}
+	var copyWG sync.WaitGroup
+	copyWG.Add(2)
+	go func() { defer copyWG.Done(); lw.copy("stdout", stdout) }()
+	go func() { defer copyWG.Done(); lw.copy("stderr", stderr) }()
+	startedAt := metav1.Now()
+	pr.mu.Lock()
+	st := pr.status[c.spec.Name]
+	st.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: startedAt}}
+	st.Started, st.Ready = ptr(true), false
+	pr.mu.Unlock()
+	pr.pushStatus()
+
+	done := make(chan struct{})
+	go func() { // readiness
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			if c.probe(ctx) {
+				pr.mu.Lock()
+				pr.status[c.spec.Name].Ready = true
+				pr.mu.Unlock()
+				pr.pushStatus()
+				klog.Infof("%s: container %s ready", pr.key(), c.spec.Name)
+				return
+			}
+		}
+	}()
+	go func() { // stop on pod deletion: SIGTERM the group, SIGKILL after grace
+		select {
+		case <-done:
+		case <-ctx.Done():
+			pgid := cmd.Process.Pid
+			_ = syscall.Kill(-pgid, syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			}
+		}
+	}()
+	copyWG.Wait()
+	err = cmd.Wait()
+	close(done)
+	if cmd.ProcessState != nil {
+		// also make sure no grandchild survives
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return cmd.ProcessState.ExitCode(), nil
+	}
+	return 128, err
+}
+
+// pushStatus writes the pod status from the container states.
+func (pr *podRun) pushStatus() {
+	pr.mu.Lock()
+	var statuses []corev1.ContainerStatus
+	allReady, allTerminated, allZero := true, true, true
+	for _, c := range pr.pod.Spec.Containers {
+		if st, ok := pr.status[c.Name]; ok {
+			statuses = append(statuses, *st.DeepCopy())
+			allReady = allReady && st.Ready
+			if t := st.State.Terminated; t != nil {
+				allZero = allZero && t.ExitCode == 0
+			} else {
+				allTerminated = false
+			}
+		}
+	}
+	pr.mu.Unlock()
+	phase := corev1.PodRunning
+	if allTerminated && len(statuses) > 0 {
+		phase = corev1.PodSucceeded
+		if !allZero {
+			phase = corev1.PodFailed
+		}
+	}
+	ready := corev1.ConditionFalse
+	reason := "ContainersNotReady"
+	if allReady {
+		ready, reason = corev1.ConditionTrue, ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for attempt := 0; attempt < 5; attempt++ {
+		p, err := pr.r.cs.CoreV1().Pods(pr.pod.Namespace).Get(ctx, pr.pod.Name, metav1.GetOptions{})
+		if err != nil || p.UID != pr.pod.UID || p.DeletionTimestamp != nil {
+			return
+		}
+		now := metav1.Now()
+		p.Status.Phase = phase
+		if p.Status.StartTime == nil {
+			p.Status.StartTime = &now
+		}
+		p.Status.HostIP = "127.0.0.1"
+		p.Status.HostIPs = []corev1.HostIP{{IP: "127.0.0.1"}}
+		if p.Status.PodIP == "" {
+			p.Status.PodIP = "127.0.0.1"
+			p.Status.PodIPs = []corev1.PodIP{{IP: "127.0.0.1"}}
+		}
+		p.Status.ContainerStatuses = statuses
+		setCond(p, corev1.PodScheduled, corev1.ConditionTrue, "")
+		setCond(p, corev1.PodInitialized, corev1.ConditionTrue, "")
+		setCond(p, corev1.ContainersReady, ready, reason)
+		setCond(p, corev1.PodReady, ready, reason)
+		_, err = pr.r.cs.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		if err == nil || !apierrors.IsConflict(err) {
+			if err != nil {
+				klog.Errorf("%s: status: %v", pr.key(), err)
+			}
+			return
+		}
+	}
+}
+
+func setCond(p *corev1.Pod, t corev1.PodConditionType, s corev1.ConditionStatus, reason string) {
+	now := metav1.Now()
+	for i := range p.Status.Conditions {
+		c := &p.Status.Conditions[i]
+		if c.Type == t {
+			if c.Status != s {
+				c.Status, c.LastTransitionTime = s, now
+			}
+			c.Reason = reason
+			return
+		}
+	}
+	p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: t, Status: s, Reason: reason, LastTransitionTime: now})
+}
+
+func (pr *podRun) event(typ, reason, msg string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	now := metav1.Now()
+	_, err := pr.r.cs.CoreV1().Events(pr.pod.Namespace).Create(ctx, &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{GenerateName: pr.pod.Name + ".", Namespace: pr.pod.Namespace},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: pr.pod.Namespace, Name: pr.pod.Name, UID: pr.pod.UID, APIVersion: "v1"},
+		Reason:         reason, Message: msg, Type: typ, Count: 1,
+		FirstTimestamp: now, LastTimestamp: now,
+		Source: corev1.EventSource{Component: "kubelet", Host: pr.pod.Spec.NodeName},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		klog.V(2).Infof("%s: event: %v", pr.key(), err)
+	}
+}
+
+// applyKwok creates or replaces a namespaced kwok resource named like the pod,
+// owned by the pod (so the garbage collector removes it with the pod).
+func (r *runner) applyKwok(ctx context.Context, p *corev1.Pod, resource, kind string, spec map[string]any) error {
+	gvr := schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1alpha1", Resource: resource}
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "kwok.x-k8s.io/v1alpha1",
+		"kind":       kind,
+		"metadata": map[string]any{
+			"name": p.Name, "namespace": p.Namespace,
+			"labels": map[string]any{"app.kubernetes.io/managed-by": "kaos-testbed-pod-runner"},
+			"ownerReferences": []any{map[string]any{
+				"apiVersion": "v1", "kind": "Pod", "name": p.Name, "uid": string(p.UID),
+			}},
+		},
+		"spec": spec,
+	}}
+	data, err := json.Marshal(obj.Object)
+	if err != nil {
+		return err
+	}
+	_, err = r.dyn.Resource(gvr).Namespace(p.Namespace).Patch(ctx, p.Name, types.ApplyPatchType, data,
+		metav1.PatchOptions{FieldManager: "kaos-testbed-pod-runner", Force: ptr(true)})
+	return err
+}
+
+// resolve builds the container's process plan.
+func (pr *podRun) resolve(ctx context.Context, idx int) (*container, error) {
+	p := pr.pod
+	spec := p.Spec.Containers[idx]
+	c := &container{spec: spec, ports: map[int32]int32{}}
+	c.logFile = filepath.Join(pr.dir, spec.Name+".log")
+	c.prevLog = filepath.Join(pr.dir, spec.Name+".previous.log")
+	_ = os.Remove(c.logFile)
+
+	// local ports for the declared container ports
+	for _, cp := range spec.Ports {
+		if cp.Protocol != "" && cp.Protocol != corev1.ProtocolTCP {
+			continue
+		}
+		lp, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		c.ports[cp.ContainerPort] = lp
+	}
+
+	env, err := pr.r.resolveEnv(ctx, p, spec)
+	if err != nil {
+		return nil, err
+	}
+	// volumes: write ConfigMap/Secret files locally; map mount paths
+	mounts, err := pr.r.materializeVolumes(ctx, p, spec, filepath.Join(pr.dir, "volumes"))
+	if err != nil {
+		return nil, err
+	}
+	rw := newRewriter(mounts, c.ports)
+
+	// image -> local process
+	var argv []string
+	kind := ""
+	if idx == 0 {
+		if raw, ok := p.Annotations[annTestCommand]; ok {
+			if err := json.Unmarshal([]byte(raw), &argv); err != nil || len(argv) == 0 {
+				return nil, fmt.Errorf("annotation %s must be a non-empty JSON array of strings: %v", annTestCommand, err)
+			}
+			kind = "test-command"
+		}
+	}
+	if kind == "" {
+		argv, kind, err = pr.r.imageCommand(spec, c, env)
+		if err != nil {
+			return nil, err
+		}
+	}
+	// a server with no declared port still needs one for the probe
+	mainPort := int32(0)
+	for _, cp := range spec.Ports {
+		if lp, ok := c.ports[cp.ContainerPort]; ok {
+			mainPort = lp
+			break
+		}
+	}
+	if mainPort == 0 && kind != "test-command" {
+		lp, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		c.ports[8000] = lp
+		mainPort = lp
+		rw = newRewriter(mounts, c.ports)
+	}
+
+	// env: k8s $(VAR) expansion already done; rewrite ports and paths
+	envMap := map[string]string{}
+	for _, kv := range env {
+		envMap[kv.name] = rw.value(kv.name, kv.value)
+	}
+	if mainPort != 0 && kind != "test-command" {
+		envMap["PORT"] = strconv.Itoa(int(mainPort))
+	}
+	for cp, lp := range c.ports {
+		envMap[fmt.Sprintf("KAOS_TEST_PORT_%d", cp)] = strconv.Itoa(int(lp))
+	}
+	lookup := func(n string) (string, bool) { v, ok := envMap[n]; return v, ok }
+	for i, a := range argv {
+		argv[i] = rw.path(expandK8s(a, lookup))
+	}
+	if kind != "test-command" {
+		argv = rw.args(argv)
+	}
+	argv = pr.r.postProcess(kind, argv, c, mainPort, p)
+
+	// base environment of a process on this machine + the container env
+	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LANG=C.UTF-8", "TMPDIR=" + os.TempDir(),
+		"HOSTNAME=" + p.Name}
+	for _, kv := range base {
+		n := kv[:strings.IndexByte(kv, '=')]
+		if _, ok := envMap[n]; !ok {
+			c.env = append(c.env, kv)
+		}
+	}
+	keys := make([]string, 0, len(envMap))
+	for k := range envMap {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c.env = append(c.env, k+"="+envMap[k])
+	}
+	c.argv = argv
+	c.workDir = pr.dir
+	if spec.WorkingDir != "" {
+		if d := rw.path(spec.WorkingDir); d != spec.WorkingDir {
+			c.workDir = d
+		}
+	}
+	c.probe = makeProbe(spec, c.ports, mainPort)
+	return c, nil
+}
+
+// makeProbe: the readinessProbe (httpGet/tcpSocket) against the local port,
+// else a TCP connect to the main port, else "started".
+func makeProbe(spec corev1.Container, ports map[int32]int32, mainPort int32) func(context.Context) bool {
+	local := func(p int32) int32 {
+		if lp, ok := ports[p]; ok {
+			return lp
+		}
+		return mainPort
+	}
+	if rp := spec.ReadinessProbe; rp != nil {
+		if g := rp.HTTPGet; g != nil {
+			port := local(g.Port.IntVal)
+			if g.Port.IntVal == 0 && g.Port.StrVal != "" {
+				for _, cp := range spec.Ports {
+					if cp.Name == g.Port.StrVal {
+						port = local(cp.ContainerPort)
+					}
+				}
+			}
+			url := fmt.Sprintf("http://127.0.0.1:%d%s", port, g.Path)
+			return func(ctx context.Context) bool {
+				ctx, cancel := context.WithTimeout(ctx, time.Second)
+				defer cancel()
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return false
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode >= 200 && resp.StatusCode < 400
+			}
+		}
+		if t := rp.TCPSocket; t != nil {
+			port := local(t.Port.IntVal)
+			return func(context.Context) bool { return tcpOpen(port) }
+		}
+	}
+	if mainPort != 0 {
+		return func(context.Context) bool { return tcpOpen(mainPort) }
+	}
+	return func(context.Context) bool { return true }
+}
+
+func tcpOpen(port int32) bool {
+	conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 500*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+func freePort() (int32, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return int32(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+// criWriter writes lines in the CRI log format kwok's Logs reader expects.
+type criWriter struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func (w *criWriter) line(stream, s string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	fmt.Fprintf(w.f, "%s %s F %s\n", time.Now().UTC().Format(time.RFC3339Nano), stream, s)
+}
+
+func (w *criWriter) copy(stream string, r io.Reader) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	for {
+		line, err := br.ReadString('\n')
+		if len(line) > 0 {
+			w.line(stream, strings.TrimRight(line, "\r\n"))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func writeCRI(file, stream, s string) {
+	f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	(&criWriter{f: f}).line(stream, s)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// serviceAccountKubeconfig writes a kubeconfig with a token of the pod's
+// service account, so children that talk to the cluster get the pod's RBAC.
+func (r *runner) serviceAccountKubeconfig(ctx context.Context, p *corev1.Pod, dir string) (string, error) {
+	sa := p.Spec.ServiceAccountName
+	if sa == "" {
+		sa = "default"
+	}
+	tr, err := r.cs.CoreV1().ServiceAccounts(p.Namespace).CreateToken(ctx, sa, &authv1.TokenRequest{
+		Spec: authv1.TokenRequestSpec{ExpirationSeconds: ptr(int64(24 * 3600)),
+			BoundObjectRef: &authv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: p.Name, UID: p.UID}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return "", err
+	}
+	ca, err := os.ReadFile(r.cfg.caFile)
+	if err != nil {
+		return "", err
+	}
+	_ = os.MkdirAll(dir, 0o700)
+	kc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: testbed
+  cluster: {server: %q, certificate-authority-data: %q}
+users:
+- name: %s
+  user: {token: %q}
+contexts:
+- name: testbed
+  context: {cluster: testbed, user: %s, namespace: %s}
+current-context: testbed
+`, r.cfg.server, b64(ca), sa, tr.Status.Token, sa, p.Namespace)
+	f := filepath.Join(dir, "kubeconfig")
+	return f, os.WriteFile(f, []byte(kc), 0o600)
+}

@@ -8,6 +8,8 @@ export interface AgentRenderContext {
   defaults: Defaults
   /** Ports of ModelAPIs known at render time (same input set or the cluster); default: the proxy port. */
   modelAPIPorts?: Record<string, number>
+  /** Ports of MCPServers known at render time (their runtime's port); default 8000. */
+  mcpServerPorts?: Record<string, number>
 }
 
 /** `PEER_AGENT_<N>_CARD_URL` uses the upper-cased name with `-` as `_`. */
@@ -33,7 +35,7 @@ export function renderAgent(doc: AgentDoc, ctx: AgentRenderContext): RenderResul
     {name: 'MODEL_NAME', value: spec.model},
     ...(spec.config?.reasoningLoopMaxSteps ? [{name: 'AGENTIC_LOOP_MAX_STEPS', value: String(spec.config.reasoningLoopMaxSteps)}] : []),
     ...(spec.mcpServers.length > 0 ? [{name: 'MCP_SERVERS', value: spec.mcpServers.join(',')}] : []),
-    ...spec.mcpServers.map((m) => ({name: `MCP_SERVER_${m}_URL`, value: serviceUrl('MCPServer', m, namespace, 8000)})),
+    ...spec.mcpServers.map((m) => ({name: `MCP_SERVER_${m}_URL`, value: serviceUrl('MCPServer', m, namespace, ctx.mcpServerPorts?.[m] ?? 8000)})),
     ...(peers.length > 0 ? [{name: 'PEER_AGENTS', value: peers.join(',')}] : []),
     // A base URL: the agent appends /.well-known/agent and /v1/chat/completions itself.
     ...peers.map((p) => ({name: `PEER_AGENT_${envKey(p)}_CARD_URL`, value: serviceUrl('Agent', p, namespace, port)})),

@@ -45,6 +45,8 @@ export interface RenderContext {
   authTokens?: Record<string, string>
   /** ModelAPI ports known from the cluster, by name. Documents in the same set are added automatically. */
   modelAPIPorts?: Record<string, number>
+  /** MCPServer ports known from the cluster, by name (default 8000). Documents in the same set are added automatically. */
+  mcpServerPorts?: Record<string, number>
 }
 
 /** Namespace for one document: its own, or the context's; a mismatch with an explicit -n is an error. */
@@ -69,6 +71,8 @@ export function render(docs: KaosDoc[], ctx: RenderContext): RenderResult {
   }
   const modelAPIPorts = {...ctx.modelAPIPorts}
   for (const d of docs) if (d.kind === 'ModelAPI') modelAPIPorts[d.metadata.name] = modelAPIPort(d, ctx.registry.defaults)
+  const mcpServerPorts = {...ctx.mcpServerPorts}
+  for (const d of docs) if (d.kind === 'MCPServer') mcpServerPorts[d.metadata.name] = resolveRuntime(d, ctx.registry).port
 
   const objects: KubernetesObject[] = []
   const warnings: string[] = []
@@ -76,7 +80,7 @@ export function render(docs: KaosDoc[], ctx: RenderContext): RenderResult {
     const namespace = namespaceFor(doc, ctx)
     let r: RenderResult
     if (doc.kind === 'MCPServer') r = renderMCPServer(doc, resolveRuntime(doc, ctx.registry), {namespace, authToken: ctx.authTokens?.[doc.metadata.name]})
-    else if (doc.kind === 'Agent') r = renderAgent(doc, {namespace, defaults: ctx.registry.defaults, modelAPIPorts})
+    else if (doc.kind === 'Agent') r = renderAgent(doc, {namespace, defaults: ctx.registry.defaults, modelAPIPorts, mcpServerPorts})
     else r = renderModelAPI(doc, {namespace, defaults: ctx.registry.defaults})
     addInventory(r.objects)
     objects.push(...r.objects)

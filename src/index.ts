@@ -3,6 +3,10 @@ import AgentDeploy from './commands/agent/deploy.js'
 import McpDeploy from './commands/mcp/deploy.js'
 import ModelapiDeploy from './commands/modelapi/deploy.js'
 import SystemRuntimes from './commands/system/runtimes.js'
+import SystemInstall from './commands/system/install.js'
+import SystemUninstall from './commands/system/uninstall.js'
+import SystemCreateRbac from './commands/system/create-rbac.js'
+import SystemStatus from './commands/system/status.js'
 import McpList from './commands/mcp/list.js'
 import McpGet from './commands/mcp/get.js'
 import McpLogs from './commands/mcp/logs.js'
@@ -22,6 +26,10 @@ export const COMMANDS = {
   'mcp:deploy': McpDeploy,
   'modelapi:deploy': ModelapiDeploy,
   'system:runtimes': SystemRuntimes,
+  'system:install': SystemInstall,
+  'system:uninstall': SystemUninstall,
+  'system:create-rbac': SystemCreateRbac,
+  'system:status': SystemStatus,
   'mcp:list': McpList,
   'mcp:get': McpGet,
   'mcp:logs': McpLogs,
@@ -44,5 +52,7 @@ export {EXIT_CODES, ExitCode, KaosError, exitCodeTable} from './lib/errors.js'
 export type {Runtime, RuntimeSpec, Registry} from './lib/registry.js'
 export {RuntimeSchema} from './lib/registry.js'
 export {RUNTIMES_HOOK, PIN_ENV, type RuntimesHook, type RuntimesHookOptions, type RuntimesHookResult, type RuntimeInput} from './lib/plugins.js'
+// oclif hook (package.json oclif.hooks plugins:postinstall/postuninstall): keeps kaos-cli importable by installed plugins.
+export {kaosPluginsHook} from './lib/plugins.js'
 export type {KaosDoc, MCPServerDoc, AgentDoc, ModelAPIDoc} from './lib/documents.js'
 export type {KubernetesObject} from './lib/render/common.js'

@@ -101,8 +101,9 @@ export function resolveResource(resources: ApiResource[], input: string): Resolv
   const inGroup = group === undefined ? top : top.filter((r) => r.group === group || (group === 'core' && r.group === ''))
   const match = inGroup.find((r) => r.name === name) ?? inGroup.find((r) => namesOf(r).includes(name))
   if (!match) {
-    const candidates = [...new Set((group === undefined ? top : inGroup.length > 0 ? inGroup : top).flatMap((r) => [r.name, ...(r.shortNames ?? [])]))]
-    const guess = didYouMean(name, candidates)
+    const pool = group === undefined ? top : inGroup.length > 0 ? inGroup : top
+    // Plural names first: a short name like "deploy" is a prefix of many typos and would win too often.
+    const guess = didYouMean(name, new Set(pool.map((r) => r.name))) ?? didYouMean(name, new Set(pool.flatMap((r) => [r.singularName ?? '', ...(r.shortNames ?? [])]).filter(Boolean)))
     const where = group === undefined ? "the cluster's API" : inGroup.length > 0 ? `API group "${group}"` : `the cluster's API (no API group "${group}")`
     throw new KaosError(`unknown resource "${text}": ${where} has no such resource.${guess ? ` Did you mean "${guess}"?` : ''}`, {
       exit: ExitCode.INVALID_INPUT,

@@ -99,14 +99,15 @@ export async function faultProxy(opts: {faults: number; status: number; match?: 
 
 const RUN = join(process.env.KAOS_TESTBED_DIR ?? join(ROOT, '.testbed'), 'run')
 
-/** Kill the test bed's kube-apiserver and start it again with the same command line. */
+/** Kill the test bed's kube-apiserver hard and start it again with the same command line. */
 export async function restartApiserver(downMs = 1500): Promise<void> {
   const pidFile = join(RUN, 'kube-apiserver.pid')
   if (!existsSync(pidFile)) throw new Error('no kube-apiserver pid file: is the test bed up?')
   const pid = Number(readFileSync(pidFile, 'utf8').trim())
   const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
   const cwd = execFileSync('readlink', [`/proc/${pid}/cwd`], {encoding: 'utf8'}).trim()
-  process.kill(pid, 'SIGTERM')
+  // SIGKILL: a crash, so open watch streams really drop (SIGTERM lets them drain for a minute).
+  process.kill(pid, 'SIGKILL')
   for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await sleep(100)
   await sleep(downMs)
   const logPath = join(RUN, '..', 'logs', 'kube-apiserver.log')

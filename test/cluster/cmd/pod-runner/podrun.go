@@ -306,11 +306,21 @@ func (pr *podRun) pushStatus() {
 	if allReady {
 		ready, reason = corev1.ConditionTrue, ""
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Keep trying for a while: an API server restart must not lose a status change for good.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; ctx.Err() == nil; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(min(attempt, 10)) * 300 * time.Millisecond)
+		}
 		p, err := pr.r.cs.CoreV1().Pods(pr.pod.Namespace).Get(ctx, pr.pod.Name, metav1.GetOptions{})
-		if err != nil || p.UID != pr.pod.UID || p.DeletionTimestamp != nil {
+		if apierrors.IsNotFound(err) {
+			return
+		}
+		if err != nil {
+			continue
+		}
+		if p.UID != pr.pod.UID || p.DeletionTimestamp != nil {
 			return
 		}
 		now := metav1.Now()
@@ -330,12 +340,10 @@ func (pr *podRun) pushStatus() {
 		setCond(p, corev1.ContainersReady, ready, reason)
 		setCond(p, corev1.PodReady, ready, reason)
 		_, err = pr.r.cs.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
-		if err == nil || !apierrors.IsConflict(err) {
-			if err != nil {
-				klog.Errorf("%s: status: %v", pr.key(), err)
-			}
+		if err == nil || apierrors.IsNotFound(err) {
 			return
 		}
+		klog.Errorf("%s: status (attempt %d): %v", pr.key(), attempt+1, err)
 	}
 }
 

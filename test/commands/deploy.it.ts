@@ -1,0 +1,339 @@
+// kaos deploy / wait / list / get / logs / delete against the real control plane (test/cluster).
+import assert from 'node:assert/strict'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {spawn} from 'node:child_process'
+
+import {BIN, type CliResult, ROOT, runCli, tempDir} from '../helpers/cli.js'
+import {admin, createNamespace, deleteNamespace, faultProxy, kubectl, restartApiserver, waitReady, writeKubeconfig} from '../helpers/kube.js'
+import {requireTestbed, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
+
+const skip = requireTestbed('cluster')
+const KC = testKubeconfig() ?? ''
+
+function kaos(args: string[], opts: {timeoutMs?: number; kubeconfig?: string; input?: string} = {}): Promise<CliResult> {
+  return runCli([...args, '--kubeconfig', opts.kubeconfig ?? KC], {timeoutMs: opts.timeoutMs ?? 90_000, input: opts.input})
+}
+
+function json(r: CliResult): any {
+  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+const RAWPY = (name: string, code = 'def add(a: int, b: int) -> int:\n    """Add."""\n    return a + b\n') => `apiVersion: kaos.tools/v1alpha1
+kind: MCPServer
+metadata: {name: ${name}}
+spec:
+  runtime: rawpython
+  params: |
+${code
+  .split('\n')
+  .map((l) => `    ${l}`)
+  .join('\n')}
+`
+
+function file(text: string): string {
+  const p = join(tempDir(), 'doc.yaml')
+  writeFileSync(p, text)
+  return p
+}
+
+async function objectsOf(ns: string, name: string): Promise<string[]> {
+  const out = kubectl('get', 'deploy,svc,cm,secret,sa,rs', '-n', ns, '-l', `kaos.tools/name=${name}`, '-o', 'name')
+  return out.split('\n').filter(Boolean).sort()
+}
+
+describe('deploy against the real API server', {skip, timeout: 600_000}, () => {
+  const ns = uniqueNamespace('deploy')
+  before(async () => createNamespace(ns))
+  after(async () => deleteNamespace(ns))
+
+  it('MCPServer: create, unchanged on redeploy without rolling, configured on change, then delete leaves nothing', async () => {
+    const f = file(RAWPY('calc'))
+    const first = json(await kaos(['mcp', 'deploy', '-f', f, '-n', ns, '--wait', '--timeout', '60s', '--json']))
+    assert.deepEqual(
+      first.applied.map((a: any) => `${a.kind}:${a.action}`),
+      ['Deployment:created', 'Service:created'],
+    )
+    assert.equal(first.ready[0].ready, true)
+    const rs1 = kubectl('get', 'rs', '-n', ns, '-l', 'mcpserver=calc', '-o', 'name').trim()
+
+    const again = json(await kaos(['mcp', 'deploy', '-f', f, '-n', ns, '--wait', '--json']))
+    assert.deepEqual(
+      again.applied.map((a: any) => a.action),
+      ['unchanged', 'unchanged'],
+    )
+    assert.equal(kubectl('get', 'rs', '-n', ns, '-l', 'mcpserver=calc', '-o', 'name').trim(), rs1, 'an unchanged deploy must not roll the pods')
+
+    const changed = json(await kaos(['mcp', 'deploy', '-f', file(RAWPY('calc', 'def sub(a: int, b: int) -> int:\n    return a - b\n')), '-n', ns, '--wait', '--json']))
+    assert.equal(changed.applied.find((a: any) => a.kind === 'Deployment').action, 'configured')
+    assert.equal(kubectl('get', 'rs', '-n', ns, '-l', 'mcpserver=calc', '-o', 'name').trim().split('\n').length, 2, 'a changed spec rolls the pods')
+
+    const list = json(await kaos(['mcp', 'list', '-n', ns, '--json']))
+    assert.equal(list.items.length, 1)
+    assert.equal(list.items[0].type, 'rawpython')
+    assert.equal(list.items[0].ready, '1/1')
+    assert.equal(list.items[0].endpoint, `http://mcpserver-calc.${ns}.svc.cluster.local:8000/mcp`)
+
+    const got = json(await kaos(['mcp', 'get', 'calc', '-n', ns, '--json']))
+    assert.equal(got.document.kind, 'MCPServer')
+    assert.match(got.document.spec.params, /def sub/)
+    assert.equal(got.status.readyReplicas, 1)
+
+    const endpoints = json(await kaos(['mcp', 'endpoints', '-n', ns, '--json']))
+    assert.deepEqual(endpoints.endpoints, [{name: 'calc', namespace: ns, url: `http://mcpserver-calc.${ns}.svc.cluster.local:8000/mcp`, transport: 'streamable-http'}])
+
+    const logs = await kaos(['mcp', 'logs', 'calc', '-n', ns, '--tail', '50'])
+    assert.equal(logs.code, 0, logs.stderr)
+    assert.match(logs.stdout, /^\[mcpserver-calc-[a-z0-9-]+\/mcp-server\] /m)
+
+    const del = json(await kaos(['mcp', 'delete', 'calc', '-n', ns, '--wait', '--json']))
+    assert.deepEqual(del.deleted.map((d: any) => d.kind).sort(), ['Deployment', 'Service'])
+    // Garbage collection removes the ReplicaSets and pods the Deployment owned: nothing orphaned.
+    for (let i = 0; i < 50 && (await objectsOf(ns, 'calc')).length > 0; i++) await new Promise((r) => setTimeout(r, 200))
+    assert.deepEqual(await objectsOf(ns, 'calc'), [])
+    assert.equal(kubectl('get', 'pods', '-n', ns, '-l', 'mcpserver=calc', '-o', 'name').trim(), '')
+
+    const gone = await kaos(['mcp', 'delete', 'calc', '-n', ns])
+    assert.equal(gone.code, 8)
+    assert.equal((await kaos(['mcp', 'delete', 'calc', '-n', ns, '--ignore-not-found'])).code, 0)
+  })
+
+  it('ModelAPI: prunes the Secret a literal key created once the key comes from a Secret ref', async () => {
+    kubectl('create', 'secret', 'generic', 'openai', '-n', ns, '--from-literal=api-key=sk-test')
+    const literal = json(await kaos(['modelapi', 'deploy', 'llm', '--mode', 'Proxy', '--model', 'gpt-4o', '--provider', 'openai', '-n', ns, '--json', '--dry-run=none'].concat([]), {}).then((r) => r))
+    assert.ok(literal.applied.every((a: any) => a.action === 'created'))
+    // same name, now with a literal key → Secret modelapi-llm-api-key appears
+    const withLiteral = `apiVersion: kaos.tools/v1alpha1
+kind: ModelAPI
+metadata: {name: llm}
+spec:
+  mode: Proxy
+  proxyConfig: {models: [gpt-4o], provider: openai, apiKey: {value: sk-literal}}
+`
+    const r1 = json(await kaos(['modelapi', 'deploy', '-f', file(withLiteral), '-n', ns, '--json']))
+    assert.ok(r1.applied.some((a: any) => a.kind === 'Secret' && a.name === 'modelapi-llm-api-key' && a.action === 'created'))
+    const cm = kubectl('get', 'cm', 'modelapi-llm-config', '-n', ns, '-o', 'jsonpath={.data.config\\.yaml}')
+    assert.doesNotMatch(cm, /sk-literal/, 'keys never land in the ConfigMap')
+    assert.match(cm, /os\.environ\/MODEL_API_KEY/)
+
+    const r2 = json(await kaos(['modelapi', 'deploy', 'llm', '--mode', 'Proxy', '--model', 'gpt-4o', '--provider', 'openai', '--api-key-secret', 'openai/api-key', '-n', ns, '--json']))
+    assert.deepEqual(r2.pruned, [{kind: 'Secret', name: 'modelapi-llm-api-key', namespace: ns}])
+    assert.deepEqual(await objectsOf(ns, 'llm').then((o) => o.filter((x) => !x.startsWith('replicaset'))), ['configmap/modelapi-llm-config', 'deployment.apps/modelapi-llm', 'service/modelapi-llm'])
+
+    json(await kaos(['modelapi', 'delete', 'llm', '-n', ns, '--wait', '--json']))
+  })
+
+  it('Agent and hosted ModelAPI round trip, with waits', async () => {
+    const docs = `apiVersion: kaos.tools/v1alpha1
+kind: ModelAPI
+metadata: {name: local}
+spec: {mode: Hosted, hostedConfig: {model: smollm2:135m}}
+`
+    json(await kaos(['modelapi', 'deploy', '-f', file(docs), '-n', ns, '--wait', '--json']))
+    const agent = json(await kaos(['agent', 'deploy', 'helper', '--model-api', 'local', '--model', 'smollm2:135m', '--mcp-server', 'calc', '-n', ns, '--wait', '--json']))
+    assert.equal(agent.ready[0].ready, true)
+    const list = json(await kaos(['agent', 'list', '-n', ns, '--json']))
+    assert.equal(list.items[0].type, 'local')
+    const models = json(await kaos(['modelapi', 'list', '-n', ns, '--json']))
+    assert.equal(models.items[0].type, 'Hosted')
+    assert.match(models.items[0].endpoint, /:11434$/)
+    json(await kaos(['agent', 'delete', 'helper', '-n', ns, '--wait', '--json']))
+    json(await kaos(['modelapi', 'delete', 'local', '-n', ns, '--wait', '--json']))
+    assert.deepEqual(await objectsOf(ns, 'helper'), [])
+  })
+
+  it('server-side dry run validates and writes nothing', async () => {
+    const r = json(await kaos(['mcp', 'deploy', '-f', file(RAWPY('dry')), '-n', ns, '--dry-run=server', '--json']))
+    assert.equal(r.dryRun, 'server')
+    assert.deepEqual(
+      r.applied.map((a: any) => a.action),
+      ['created', 'created'],
+    )
+    assert.deepEqual(await objectsOf(ns, 'dry'), [])
+  })
+
+  it('an object the server rejects leaves nothing applied', async () => {
+    const bad = `apiVersion: kaos.tools/v1alpha1
+kind: MCPServer
+metadata: {name: bad}
+spec:
+  runtime: rawpython
+  params: "def f(): pass"
+  podSpec:
+    notAField: true
+`
+    const r = await kaos(['mcp', 'deploy', '-f', file(bad), '-n', ns])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.error ?? '', /rejected Deployment\/mcpserver-bad in .*: \.spec\.template\.spec\.notAField: field not declared in schema/)
+    assert.deepEqual(await objectsOf(ns, 'bad'), [])
+  })
+
+  it('a missing Secret or key stops the deploy before anything is applied', async () => {
+    const r = await kaos(['mcp', 'deploy', 'sl', '--runtime', 'slack', '--secret-env', 'SLACK_BOT_TOKEN=nosuch/token', '--env', 'SLACK_TEAM_ID=T1', '-n', ns])
+    assert.equal(r.code, 8, r.stderr)
+    assert.match(r.error ?? '', /^Secret "nosuch" in namespace ".*" does not exist \(needed by mcpserver-sl\/mcp-server env SLACK_BOT_TOKEN\)$/)
+    kubectl('create', 'secret', 'generic', 'slack', '-n', ns, '--from-literal=token=x')
+    const r2 = await kaos(['mcp', 'deploy', 'sl', '--runtime', 'slack', '--secret-env', 'SLACK_BOT_TOKEN=slack/bot', '--env', 'SLACK_TEAM_ID=T1', '-n', ns])
+    assert.equal(r2.code, 8)
+    assert.match(r2.error ?? '', /has no key "bot"/)
+    assert.deepEqual(await objectsOf(ns, 'sl'), [])
+    const skipped = await kaos(['mcp', 'deploy', 'sl', '--runtime', 'slack', '--secret-env', 'SLACK_BOT_TOKEN=slack/bot', '--env', 'SLACK_TEAM_ID=T1', '-n', ns, '--skip-secret-check', '--json'])
+    assert.equal(skipped.code, 0, skipped.stderr)
+    // the generated bearer token is kept across redeploys
+    const tok1 = kubectl('get', 'secret', 'mcpserver-sl-auth', '-n', ns, '-o', 'jsonpath={.data.token}')
+    const again = json(await kaos(['mcp', 'deploy', 'sl', '--runtime', 'slack', '--secret-env', 'SLACK_BOT_TOKEN=slack/bot', '--env', 'SLACK_TEAM_ID=T1', '-n', ns, '--skip-secret-check', '--json']))
+    assert.ok(again.applied.every((a: any) => a.action === 'unchanged'), JSON.stringify(again.applied))
+    assert.equal(kubectl('get', 'secret', 'mcpserver-sl-auth', '-n', ns, '-o', 'jsonpath={.data.token}'), tok1)
+    json(await kaos(['mcp', 'delete', 'sl', '-n', ns, '--json']))
+  })
+
+  it('a field owned by another manager is a conflict unless --force-conflicts', async () => {
+    const f = file(RAWPY('owned'))
+    json(await kaos(['mcp', 'deploy', '-f', f, '-n', ns, '--json']))
+    await admin().request('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/mcpserver-owned`, {
+      body: {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'mcpserver-owned'}, spec: {replicas: 3}},
+      contentType: 'application/apply-patch+yaml',
+      query: {fieldManager: 'ops-team', force: true},
+    })
+    const r = await kaos(['mcp', 'deploy', '-f', f, '-n', ns])
+    assert.equal(r.code, 7, r.stderr)
+    assert.match(r.error ?? '', /apply conflict on Deployment\/mcpserver-owned.*\.spec\.replicas owned by "ops-team"/)
+    const forced = json(await kaos(['mcp', 'deploy', '-f', f, '-n', ns, '--force-conflicts', '--json']))
+    assert.equal(forced.applied[0].action, 'configured')
+    assert.equal(kubectl('get', 'deploy', 'mcpserver-owned', '-n', ns, '-o', 'jsonpath={.spec.replicas}'), '1')
+  })
+
+  it('a missing namespace suggests --create-namespace, which creates it', async () => {
+    const fresh = uniqueNamespace('fresh')
+    const r = await kaos(['mcp', 'deploy', '-f', file(RAWPY('x')), '-n', fresh])
+    assert.equal(r.code, 8)
+    assert.match(r.error ?? '', /namespace ".*" does not exist/)
+    assert.match(r.suggestions.join(' '), /--create-namespace/)
+    json(await kaos(['mcp', 'deploy', '-f', file(RAWPY('x')), '-n', fresh, '--create-namespace', '--json']))
+    await deleteNamespace(fresh)
+  })
+})
+
+describe('wait diagnostics (kwok failure stages)', {skip, timeout: 300_000}, () => {
+  const ns = uniqueNamespace('wait')
+  before(async () => createNamespace(ns))
+  after(async () => deleteNamespace(ns))
+
+  it('ErrImagePull names the image (exit 5)', async () => {
+    const r = await kaos(['mcp', 'deploy', 'pull', '--runtime', 'custom', '--image', 'kaos-test.invalid/errimagepull:1', '-n', ns, '--wait', '--timeout', '60s'])
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.error ?? '', /(ErrImagePull|ImagePullBackOff) for image "kaos-test.invalid\/errimagepull:1"/)
+  })
+
+  it('CrashLoopBackOff gives the exit code and the last log lines (exit 5), also as JSON', async () => {
+    const r = await kaos(['mcp', 'deploy', 'crash', '--runtime', 'custom', '--image', 'kaos-test.invalid/crashloop:1', '-n', ns, '--wait', '--timeout', '60s', '--json'])
+    assert.equal(r.code, 5, r.stderr)
+    const err = JSON.parse(r.stdout).error
+    assert.equal(err.code, 'WORKLOAD_FAILED')
+    assert.equal(err.data.problem.reason, 'CrashLoopBackOff')
+    assert.equal(err.data.problem.exitCode, 1)
+    assert.ok(Array.isArray(err.data.problem.logs))
+  })
+
+  it('a pod that never gets Ready times out (exit 4) and names the failing probe', async () => {
+    const r = await kaos(['mcp', 'deploy', 'slow', '--runtime', 'custom', '--image', 'kaos-test.invalid/never-ready:1', '-n', ns, '--wait', '--timeout', '8s'])
+    assert.equal(r.code, 4, r.stderr)
+    assert.match(r.error ?? '', /timed out after 8s waiting for Deployment mcpserver-slow.*Readiness probe failed/)
+  })
+
+  it('a rawpython server whose code does not load is reported from the real process', async () => {
+    const r = await kaos(['mcp', 'deploy', '-f', file(RAWPY('broken', 'def f(:\n    pass\n')), '-n', ns, '--wait', '--timeout', '60s'])
+    assert.notEqual(r.code, 0)
+    assert.ok(r.code === 5 || r.code === 4, `exit ${r.code}: ${r.stderr}`)
+    assert.match(r.stderr, /SyntaxError/)
+  })
+})
+
+describe('resilience', {skip, timeout: 300_000}, () => {
+  const ns = uniqueNamespace('res')
+  before(async () => createNamespace(ns))
+  after(async () => deleteNamespace(ns))
+
+  it('retries injected 429 and 503 answers with backoff', async () => {
+    for (const status of [429, 503]) {
+      const proxy = await faultProxy({faults: 3, status})
+      try {
+        const kc = writeKubeconfig(proxy.url, {namespace: ns})
+        const r = await kaos(['mcp', 'deploy', '-f', file(RAWPY(`retry${status}`)), '--json'], {kubeconfig: kc})
+        assert.equal(r.code, 0, r.stderr)
+        assert.equal(proxy.injected(), 3)
+      } finally {
+        await proxy.close()
+      }
+    }
+  })
+
+  it('gives up after repeated 503s with exit 3', async () => {
+    const proxy = await faultProxy({faults: 1000, status: 503})
+    try {
+      const r = await kaos(['mcp', 'list'], {kubeconfig: writeKubeconfig(proxy.url, {namespace: ns})})
+      assert.equal(r.code, 3)
+      assert.match(r.error ?? '', /answered 503/)
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('unreachable server and 403 Forbidden get their own messages (exit 3)', async () => {
+    const down = await kaos(['mcp', 'list'], {kubeconfig: writeKubeconfig('https://127.0.0.1:1')})
+    assert.equal(down.code, 3)
+    assert.match(down.error ?? '', /cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:1 .*ECONNREFUSED/)
+
+    kubectl('create', 'serviceaccount', 'viewer', '-n', ns)
+    kubectl('create', 'role', 'ns-reader', '--verb=get', '--resource=namespaces', '-n', ns)
+    kubectl('create', 'clusterrole', `ns-get-${ns}`, '--verb=get', '--resource=namespaces')
+    kubectl('create', 'clusterrolebinding', `ns-get-${ns}`, `--clusterrole=ns-get-${ns}`, `--serviceaccount=${ns}:viewer`)
+    const token = kubectl('create', 'token', 'viewer', '-n', ns).trim()
+    const server = /server: (\S+)/.exec(kubectl('config', 'view', '--minify'))![1]
+    const kc = writeKubeconfig(server, {token, namespace: ns, caFrom: KC})
+    const r = await kaos(['mcp', 'deploy', '-f', file(RAWPY('denied'))], {kubeconfig: kc})
+    assert.equal(r.code, 3, r.stderr)
+    assert.match(r.error ?? '', new RegExp(`^forbidden: system:serviceaccount:${ns}:viewer cannot (get|patch|list) [a-z.]+ in namespace "${ns}"$`))
+    kubectl('delete', 'clusterrolebinding', `ns-get-${ns}`)
+    kubectl('delete', 'clusterrole', `ns-get-${ns}`)
+
+    const badToken = await kaos(['mcp', 'list'], {kubeconfig: writeKubeconfig(server, {token: 'not-a-token', caFrom: KC})})
+    assert.equal(badToken.code, 3)
+    assert.match(badToken.error ?? '', /refused the credentials .*401 Unauthorized/)
+
+    const noCa = await kaos(['mcp', 'list'], {kubeconfig: writeKubeconfig(server, {token})})
+    assert.equal(noCa.code, 3)
+    assert.match(noCa.error ?? '', /^TLS verification failed talking to https:/)
+  })
+
+  it('--wait survives an API server restart', async () => {
+    // The server loads slowly (sleeps at import), so the restart lands while kaos is waiting.
+    const f = file(RAWPY('survivor', 'import time\ntime.sleep(10)\n\ndef ping() -> str:\n    return "pong"\n'))
+    const child = spawn(process.execPath, [BIN, 'mcp', 'deploy', '-f', f, '-n', ns, '--wait', '--timeout', '120s', '--kubeconfig', KC], {
+      env: {...process.env, CI: 'true'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c) => (stdout += c))
+    const waiting = new Promise<void>((resolve) =>
+      child.stderr.on('data', (c) => {
+        stderr += c
+        if (/deployment\/mcpserver-survivor: /.test(stderr)) resolve()
+      }),
+    )
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
+    await waiting
+    await restartApiserver(2000)
+    await waitReady()
+    const code = await exited
+    assert.equal(code, 0, stderr)
+    assert.match(stdout, /deployment\/mcpserver-survivor ready \(1\/1\)/)
+    assert.match(stderr, /connection lost|watch closed|re-listing/, 'the watch noticed the restart')
+  })
+})
+
+void ROOT

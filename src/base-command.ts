@@ -100,11 +100,20 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     // oclif's own parse errors (unknown flag, bad option) are invalid input too.
     if (err.oclif?.exit === 2 || /Nonexistent flag|Unexpected argument|Expected --|Missing required flag|Missing \d+ required arg/.test(err.message ?? '')) {
       if (this.jsonEnabled()) {
-        this.logJson({error: {code: 'INVALID_INPUT', exit: ExitCode.INVALID_INPUT, message: err.message.split('\n')[0]}})
+        this.logJson({error: {code: 'INVALID_INPUT', exit: ExitCode.INVALID_INPUT, message: oneLine(err.message)}})
         this.exit(ExitCode.INVALID_INPUT)
       }
-      this.error(err.message, {exit: ExitCode.INVALID_INPUT})
+      this.error(oneLine(err.message), {exit: ExitCode.INVALID_INPUT})
     }
     return super.catch(err)
   }
+}
+
+/** oclif's parse errors span lines ("Parsing --replicas \n\tExpected…"); kaos errors are one line. */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('See more help with'))
+    .join(' ')
 }

@@ -6,7 +6,8 @@ import {KaosCommand} from './base-command.js'
 import type {KaosDoc, Kind} from './lib/documents.js'
 import {TOPIC_OF} from './lib/documents.js'
 import {invalid} from './lib/errors.js'
-import {readDocumentFiles, requireKind} from './lib/inputs.js'
+import {BUILD_RECORD, mcpServerFromBuildRecord, readBuildRecord} from './lib/build/record.js'
+import {type McpFlags, readDocumentFiles, requireKind} from './lib/inputs.js'
 import {formatObjects, writeOutputDir} from './lib/output.js'
 import {type KubernetesObject, render} from './lib/render/index.js'
 
@@ -71,6 +72,11 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       if (args.name) throw invalid('give either NAME with flags or -f FILE, not both', ['Put the name in the document\'s metadata.name.'])
       docs = readDocumentFiles(flags.file)
       requireKind(docs, this.kind)
+    } else if (!args.name && this.kind === 'MCPServer' && readBuildRecord(process.cwd())) {
+      // No NAME and no -f in a folder `kaos mcp build` ran in: deploy the image it recorded.
+      const record = readBuildRecord(process.cwd())!
+      this.note(`deploying ${record.image} as "${record.name}" (from ${BUILD_RECORD})`)
+      docs = [mcpServerFromBuildRecord(record, flags as McpFlags)]
     } else {
       if (!args.name) throw invalid(`a NAME or -f FILE is required`, [`kaos ${TOPIC_OF[this.kind]} deploy NAME … or kaos ${TOPIC_OF[this.kind]} deploy -f FILE`])
       docs = [this.docFromFlags(args.name, flags as Record<string, unknown>)]
@@ -89,7 +95,6 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       } else if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
       return result
     }
-    if (flags['create-yaml']) this.saveDocuments(flags['create-yaml'], docs)
     const {deploy} = await import('./lib/deploy.js')
     const progress = new Progress(this.jsonEnabled())
     try {
@@ -111,6 +116,8 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       )
       progress.stop()
       this.warnAll(outcome.warnings)
+      // Saved only once the cluster accepted the documents: bad input leaves no file behind.
+      if (flags['create-yaml']) this.saveDocuments(flags['create-yaml'], docs)
       if (!this.jsonEnabled()) {
         const suffix = outcome.dryRun ? ' (server dry run)' : ''
         for (const a of outcome.applied) this.log(`${a.kind.toLowerCase()}/${a.name} ${a.action}${suffix}`)

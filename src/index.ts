@@ -1,6 +1,8 @@
 // The package entry: oclif's explicit command map, plus the types plugins build on.
 import AgentDeploy from './commands/agent/deploy.js'
 import McpDeploy from './commands/mcp/deploy.js'
+import McpInit from './commands/mcp/init.js'
+import McpBuild from './commands/mcp/build.js'
 import ModelapiDeploy from './commands/modelapi/deploy.js'
 import SystemRuntimes from './commands/system/runtimes.js'
 import SystemInstall from './commands/system/install.js'
@@ -24,6 +26,8 @@ import McpEndpoints from './commands/mcp/endpoints.js'
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
   'mcp:deploy': McpDeploy,
+  'mcp:init': McpInit,
+  'mcp:build': McpBuild,
   'modelapi:deploy': ModelapiDeploy,
   'system:runtimes': SystemRuntimes,
   'system:install': SystemInstall,

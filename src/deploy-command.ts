@@ -62,7 +62,18 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
   protected abstract docFromFlags(name: string, flags: Record<string, unknown>): KaosDoc
 
   protected normalizeArgv(argv: string[]): string[] {
-    return argv.map((a, i) => (a === '--dry-run' && !['none', 'client', 'server'].includes(argv[i + 1]) ? '--dry-run=client' : a))
+    const out: string[] = []
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]
+      // kubectl's bare --dry-run means client.
+      if (a === '--dry-run' && !['none', 'client', 'server'].includes(argv[i + 1])) out.push('--dry-run=client')
+      // oclif would also take a lone `-` as the NAME argument; `-f -` means stdin.
+      else if ((a === '-f' || a === '--file') && argv[i + 1] === '-') {
+        out.push('--file=-')
+        i++
+      } else out.push(a)
+    }
+    return out
   }
 
   async run(): Promise<DeployResult> {

@@ -45,7 +45,9 @@ let env: NodeJS.ProcessEnv = {}
 
 function kaos(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {cwd: root, env: {...env, ...extraEnv}, encoding: 'utf8', timeout: 60_000})
-  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
+  // Colour can be forced by a library that detects CI; compare plain text.
+  const plain = (t: string) => t.replace(/\x1B\[[0-9;]*m/g, '')
+  return {code: r.status, stdout: plain(r.stdout), stderr: plain(r.stderr)}
 }
 
 function runtimesJson(extraEnv: NodeJS.ProcessEnv = {}): {runtimes: Array<{name: string; origin: string; shadows: string[]; image?: string}>; warnings: string[]} {

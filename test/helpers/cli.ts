@@ -66,7 +66,9 @@ export function runCli(args: string[], opts: {cwd?: string; env?: Record<string,
         return
       }
       const code = err ? Number((err as {code?: number}).code ?? 1) : 0
-      resolve({code, stdout, stderr, ...parseErrorOutput(stderr)})
+      // Colour may still be forced by a library that detects CI; tests compare plain text.
+      const plain = (t: string) => t.replace(/\x1B\[[0-9;]*m/g, '')
+      resolve({code, stdout: plain(stdout), stderr: plain(stderr), ...parseErrorOutput(plain(stderr))})
     })
     child.stdin?.on('error', () => {}) // the CLI may exit before reading stdin
     child.stdin?.end(opts.input ?? '')

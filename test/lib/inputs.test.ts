@@ -4,7 +4,6 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
-import {KaosError} from '../../src/lib/errors.js'
 import {
   agentFromFlags,
   envFromFlags,
@@ -14,15 +13,8 @@ import {
   readDocumentFiles,
   requireKind,
 } from '../../src/lib/inputs.js'
+import {invalidInput} from '../helpers/assert.js'
 
-function invalidInput(fn: () => unknown, re: RegExp) {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof KaosError, `not a KaosError: ${e}`)
-    assert.equal(e.exit, 2)
-    assert.match(e.message, re)
-    return true
-  })
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'kaos-inputs-'))
 after(() => rmSync(dir, {recursive: true, force: true}))

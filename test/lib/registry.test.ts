@@ -5,7 +5,6 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {parse} from 'yaml'
 
-import {KaosError} from '../../src/lib/errors.js'
 import {
   RuntimeSchema,
   builtinRegistry,
@@ -18,15 +17,8 @@ import {
   registryToYamlDoc,
   userRegistryPath,
 } from '../../src/lib/registry.js'
+import {invalidInput} from '../helpers/assert.js'
 
-function invalidInput(fn: () => unknown, re: RegExp) {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof KaosError, `not a KaosError: ${e}`)
-    assert.equal(e.exit, 2)
-    assert.match(e.message, re)
-    return true
-  })
-}
 
 describe('built-in registry', () => {
   const b = builtinRegistry()

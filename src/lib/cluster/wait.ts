@@ -164,21 +164,7 @@ async function waitOne(cluster: Cluster, t: WaitTarget, opts: WaitOptions): Prom
     },
     onReconnect: (why) => opts.onProgress?.(t, why),
   }).catch(watchErr)
-  listAndWatch<any>(cluster, {
-    path: collectionPath('Pod', t.namespace),
-    labelSelector: t.selector,
-    signal: ac.signal,
-    onList: (items) => {
-      pods.clear()
-      for (const p of items) pods.set(p.metadata.name, p)
-      check()
-    },
-    onEvent: (e) => {
-      if (e.type === 'DELETED') pods.delete(e.object.metadata.name)
-      else pods.set(e.object.metadata.name, e.object)
-      check()
-    },
-  }).catch(watchErr)
+  watchPods(cluster, t, ac.signal, pods, check).catch(watchErr)
 
   const r = await outcome
   clearTimeout(timer)
@@ -219,16 +205,35 @@ function suggestionFor(p: Problem): string[] {
   return []
 }
 
+/** Keep `pods` equal to the live pods matching the target's selector, calling `changed` on every change. */
+function watchPods(cluster: Cluster, t: WaitTarget, signal: AbortSignal, pods: Map<string, any>, changed: () => void): Promise<void> {
+  return listAndWatch<any>(cluster, {
+    path: collectionPath('Pod', t.namespace),
+    labelSelector: t.selector,
+    signal,
+    onList: (items) => {
+      pods.clear()
+      for (const p of items) pods.set(p.metadata.name, p)
+      changed()
+    },
+    onEvent: (e) => {
+      if (e.type === 'DELETED') pods.delete(e.object.metadata.name)
+      else pods.set(e.object.metadata.name, e.object)
+      changed()
+    },
+  })
+}
+
 /** Wait until a Deployment and its pods are gone. */
 export async function waitForGone(cluster: Cluster, t: WaitTarget, timeoutMs: number): Promise<void> {
   const ac = new AbortController()
   let depGone = false
-  let podCount = -1
   let done!: (ok: boolean) => void
   const finished = new Promise<boolean>((r) => (done = r))
   const timer = setTimeout(() => done(false), timeoutMs)
-  const pods = new Set<string>()
-  const check = () => depGone && podCount === 0 && done(true)
+  const pods = new Map<string, any>()
+  const check = () => depGone && pods.size === 0 && podsListed && done(true)
+  let podsListed = false
   listAndWatch<any>(cluster, {
     path: collectionPath('Deployment', t.namespace),
     fieldSelector: `metadata.name=${t.name}`,
@@ -242,22 +247,9 @@ export async function waitForGone(cluster: Cluster, t: WaitTarget, timeoutMs: nu
       check()
     },
   }).catch(() => done(false))
-  listAndWatch<any>(cluster, {
-    path: collectionPath('Pod', t.namespace),
-    labelSelector: t.selector,
-    signal: ac.signal,
-    onList: (items) => {
-      pods.clear()
-      for (const p of items) pods.add(p.metadata.name)
-      podCount = pods.size
-      check()
-    },
-    onEvent: (e) => {
-      if (e.type === 'DELETED') pods.delete(e.object.metadata.name)
-      else pods.add(e.object.metadata.name)
-      podCount = pods.size
-      check()
-    },
+  watchPods(cluster, t, ac.signal, pods, () => {
+    podsListed = true
+    check()
   }).catch(() => done(false))
   const ok = await finished
   clearTimeout(timer)

@@ -22,6 +22,9 @@ import ModelapiGet from './commands/modelapi/get.js'
 import ModelapiLogs from './commands/modelapi/logs.js'
 import ModelapiDelete from './commands/modelapi/delete.js'
 import McpEndpoints from './commands/mcp/endpoints.js'
+import McpInvoke from './commands/mcp/invoke.js'
+import AgentInvoke from './commands/agent/invoke.js'
+import ModelapiInvoke from './commands/modelapi/invoke.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -47,6 +50,9 @@ export const COMMANDS = {
   'modelapi:logs': ModelapiLogs,
   'modelapi:delete': ModelapiDelete,
   'mcp:endpoints': McpEndpoints,
+  'mcp:invoke': McpInvoke,
+  'agent:invoke': AgentInvoke,
+  'modelapi:invoke': ModelapiInvoke,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -1,0 +1,619 @@
+/**
+ * THE module that speaks MCP. A session over streamable HTTP (or legacy SSE) with the official SDK
+ * client: the full initialize handshake, session id and protocol version on every request, one
+ * re-initialization when the server forgets the session (404), errors translated to kaos's exit
+ * codes, and results rendered for a terminal (text as-is, JSON pretty-printed, binary to files).
+ *
+ * The SDK is loaded with `await import()` inside `connect`, so commands that never speak MCP do not
+ * pay for it at startup.
+ */
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {Client} from '@modelcontextprotocol/sdk/client/index.js'
+import type {Transport} from '@modelcontextprotocol/sdk/shared/transport.js'
+
+import {createHttpFetch, parseSse} from './chat.js'
+import {ExitCode, KaosError} from './errors.js'
+import type {JsonSchema} from './invoke-args.js'
+
+export type McpTransportKind = 'http' | 'sse'
+
+export interface McpConnectOptions {
+  /** Full endpoint URL, e.g. http://127.0.0.1:40123/mcp (for SSE: the SSE stream URL). */
+  url: string
+  transport?: McpTransportKind
+  /** Extra HTTP headers on every request (Authorization, …). */
+  headers?: Record<string, string>
+  /** Per-request timeout in ms (default 30 s). */
+  timeoutMs?: number
+  /** Aborts everything (SIGINT, overall deadline); the reason is rethrown as is. */
+  signal?: AbortSignal
+  /**
+   * Open the optional standalone GET stream for server-initiated messages (default false: a
+   * one-shot CLI call gets its answers and progress on the POST's own stream, and one fewer
+   * connection matters through a port-forward).
+   */
+  standaloneStream?: boolean
+  clientName?: string
+  clientVersion?: string
+  /** Turn a network failure into a clearer error (e.g. the pod behind a port-forward went away). */
+  explainNetworkError?: (error: Error) => Promise<KaosError | undefined>
+  /**
+   * After a network failure of a read-only request: may it be retried on a fresh session (e.g. the
+   * port-forward found another Ready pod)? Tool calls are never retried.
+   */
+  retryAfterNetworkError?: (error: Error) => Promise<boolean>
+  /** Where errors say they were talking to (default: the URL). */
+  target?: string
+}
+
+export interface McpTool {
+  name: string
+  title?: string
+  description?: string
+  inputSchema: JsonSchema
+  outputSchema?: JsonSchema
+  annotations?: Record<string, unknown>
+}
+
+export interface McpContent {
+  type: string
+  text?: string
+  data?: string
+  mimeType?: string
+  uri?: string
+  name?: string
+  resource?: {uri: string; mimeType?: string; text?: string; blob?: string}
+  [k: string]: unknown
+}
+
+export interface McpToolResult {
+  content: McpContent[]
+  structuredContent?: Record<string, unknown>
+  isError?: boolean
+  [k: string]: unknown
+}
+
+export interface McpResource {
+  uri: string
+  name: string
+  title?: string
+  description?: string
+  mimeType?: string
+}
+
+export interface McpResourceTemplate {
+  uriTemplate: string
+  name: string
+  description?: string
+  mimeType?: string
+}
+
+export interface McpPrompt {
+  name: string
+  title?: string
+  description?: string
+  arguments?: Array<{name: string; description?: string; required?: boolean}>
+}
+
+export interface McpSessionStats {
+  /** HTTP requests sent (POST, GET, DELETE). */
+  httpRequests: number
+  /** Times the session was re-initialized after a 404 or a retried network failure. */
+  reinitialized: number
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000
+
+/** Is this the SDK's StreamableHTTPError / SseError (duck-typed: the SDK is loaded lazily)? */
+function httpStatusOf(e: unknown): number | undefined {
+  const err = e as {name?: string; code?: unknown; constructor?: {name?: string}}
+  const cls = err?.constructor?.name
+  if ((cls === 'StreamableHTTPError' || cls === 'SseError') && typeof err.code === 'number' && err.code > 0) return err.code
+  return undefined
+}
+
+function isMcpError(e: unknown): e is {code: number; message: string; data?: unknown} {
+  return (e as {name?: string})?.name === 'McpError' && typeof (e as {code?: unknown}).code === 'number'
+}
+
+/** Network-level failure (refused, reset, socket closed mid-answer, DNS). */
+export function isNetworkError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false
+  const cause = (e as {cause?: {code?: string; message?: string}}).cause
+  const code = (e as NodeJS.ErrnoException).code ?? cause?.code ?? ''
+  if (e.name === 'AbortError') return false
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code)) return true
+  return /fetch failed|other side closed|socket hang up|terminated|aborted|SSE stream disconnected|connection closed before/i.test(e.message)
+}
+
+function networkDetail(e: Error): string {
+  const cause = (e as {cause?: {code?: string; message?: string}}).cause
+  return (e as NodeJS.ErrnoException).code ?? cause?.code ?? cause?.message ?? e.message
+}
+
+/** The `explain…` part of JSON-RPC errors, one line. */
+function firstLine(s: string | undefined, max = 300): string {
+  const line = (s ?? '').split('\n').find((l) => l.trim() !== '') ?? ''
+  return line.length > max ? `${line.slice(0, max)}…` : line
+}
+
+/**
+ * One MCP session. Create with `McpSession.connect`, always `close()` (also on errors): it ends the
+ * session on the server (DELETE) and releases every socket and timer.
+ */
+export class McpSession {
+  readonly stats: McpSessionStats = {httpRequests: 0, reinitialized: 0}
+  private client!: Client
+  private transport!: Transport & {sessionId?: string; protocolVersion?: string; terminateSession?: () => Promise<void>}
+  private sdk!: typeof import('@modelcontextprotocol/sdk/client/index.js')
+  private closed = false
+  /** Controllers of requests in flight, failed together when their connection breaks. */
+  private readonly inflight = new Set<AbortController>()
+  private toolCache?: McpTool[]
+  private readonly target: string
+  /** Our own connections, ended on close (the global fetch would keep them open for seconds). */
+  private readonly http = createHttpFetch()
+
+  private constructor(private readonly opts: McpConnectOptions) {
+    this.target = opts.target ?? opts.url
+  }
+
+  /** Connect and initialize. Errors are KaosErrors with kaos's exit codes. */
+  static async connect(opts: McpConnectOptions): Promise<McpSession> {
+    const s = new McpSession(opts)
+    try {
+      await s.open()
+    } catch (error) {
+      await s.close()
+      throw await s.translate(error, 'initialize')
+    }
+    return s
+  }
+
+  get serverInfo(): {name: string; version: string; title?: string} | undefined {
+    return this.client?.getServerVersion() as never
+  }
+
+  get capabilities(): Record<string, unknown> | undefined {
+    return this.client?.getServerCapabilities() as never
+  }
+
+  get instructions(): string | undefined {
+    return this.client?.getInstructions()
+  }
+
+  get sessionId(): string | undefined {
+    return this.transport?.sessionId
+  }
+
+  /** The protocol version the server agreed to. */
+  get protocolVersion(): string | undefined {
+    return (this.transport as {protocolVersion?: string})?.protocolVersion
+  }
+
+  private async open(): Promise<void> {
+    const [clientMod, transportMod] = await Promise.all([
+      import('@modelcontextprotocol/sdk/client/index.js'),
+      this.opts.transport === 'sse' ? import('@modelcontextprotocol/sdk/client/sse.js') : import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    ])
+    this.sdk = clientMod
+    this.client = new clientMod.Client({name: this.opts.clientName ?? 'kaos', version: this.opts.clientVersion ?? '0.0.0'}, {capabilities: {}})
+    // The SDK reports background failures here; the request that suffers from one fails on its own.
+    this.client.onerror = () => {}
+    const url = new URL(this.opts.url)
+    const requestInit: RequestInit = {headers: {...this.opts.headers}}
+    const fetchFn = this.fetchFn()
+    if (this.opts.transport === 'sse') {
+      const {SSEClientTransport} = transportMod as typeof import('@modelcontextprotocol/sdk/client/sse.js')
+      this.transport = new SSEClientTransport(url, {requestInit, fetch: fetchFn})
+    } else {
+      const {StreamableHTTPClientTransport} = transportMod as typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js')
+      this.transport = new StreamableHTTPClientTransport(url, {
+        requestInit,
+        fetch: fetchFn,
+        // Resuming a broken stream would only wait longer; kaos reports the break instead.
+        reconnectionOptions: {maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1},
+      })
+    }
+    await this.guard((signal) => this.client.connect(this.transport, {timeout: this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal}))
+  }
+
+  /** fetch for the SDK: counts requests, honours the overall signal, detects broken answer streams. */
+  private fetchFn(): (url: string | URL, init?: RequestInit) => Promise<Response> {
+    return async (url, init) => {
+      const method = (init?.method ?? 'GET').toUpperCase()
+      // No standalone GET stream unless asked: answer as a server without one would (405).
+      if (method === 'GET' && this.opts.transport !== 'sse' && !this.opts.standaloneStream) return new Response(null, {status: 405})
+      this.stats.httpRequests++
+      const signals = [init?.signal, this.opts.signal].filter(Boolean) as AbortSignal[]
+      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
+      const res = await this.http.fetch(url, {...init, signal})
+      if (method !== 'POST' || !res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res
+      const ids = requestIds(init?.body)
+      if (ids.length === 0) return res
+      return new Response(this.watchStream(res.body, ids), {status: res.status, statusText: res.statusText, headers: res.headers})
+    }
+  }
+
+  /**
+   * Pass an SSE answer stream through; when it ends or breaks while one of its requests has no
+   * answer yet, fail the requests in flight instead of waiting for their timeout.
+   */
+  private watchStream(body: ReadableStream<Uint8Array>, ids: Array<string | number>): ReadableStream<Uint8Array> {
+    const reader = body.getReader()
+    // Note the answers going by (the SDK parses the same bytes on its side).
+    const decoder = new TextDecoder()
+    const answered = new Set<string | number>()
+    let text = ''
+    const see = (chunk: Uint8Array) => {
+      const {events, rest} = parseSse(text + decoder.decode(chunk, {stream: true}))
+      text = rest
+      for (const ev of events) {
+        try {
+          const m = JSON.parse(ev.data)
+          for (const x of Array.isArray(m) ? m : [m]) if (x && x.id !== undefined && ('result' in x || 'error' in x)) answered.add(x.id)
+        } catch {
+          // not JSON: not an answer
+        }
+      }
+    }
+    const check = (cause?: unknown) => {
+      // Let the SDK's parser deliver what it already has before deciding.
+      setTimeout(() => {
+        if (this.closed || ids.every((id) => answered.has(id))) return
+        const err = new Error(`the connection closed before the server answered${cause ? ` (${(cause as Error).message ?? cause})` : ''}`)
+        ;(err as {cause?: unknown}).cause = cause
+        this.failInflight(err)
+      }, 50).unref()
+    }
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          const {done, value} = await reader.read()
+          if (done) {
+            controller.close()
+            check()
+          } else {
+            see(value)
+            controller.enqueue(value)
+          }
+        } catch (error) {
+          controller.error(error)
+          check(error)
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    })
+  }
+
+  private failInflight(err: Error): void {
+    for (const ac of this.inflight) ac.abort(err)
+  }
+
+  /**
+   * Run one SDK call with its own abort controller (aborted by the overall signal or by a broken
+   * stream), rethrowing the abort reason rather than the SDK's wrapped version.
+   */
+  private async guard<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ac = new AbortController()
+    const outer = this.opts.signal
+    const onOuter = () => ac.abort(outer!.reason)
+    if (outer?.aborted) throw outer.reason
+    outer?.addEventListener('abort', onOuter, {once: true})
+    this.inflight.add(ac)
+    try {
+      return await fn(ac.signal)
+    } catch (error) {
+      if (ac.signal.aborted) throw ac.signal.reason
+      throw error
+    } finally {
+      this.inflight.delete(ac)
+      outer?.removeEventListener('abort', onOuter)
+    }
+  }
+
+  /** Re-initialize: a new transport and handshake (same options). */
+  private async reopen(): Promise<void> {
+    const old = this.client
+    this.toolCache = undefined
+    await old.close().catch(() => {})
+    this.stats.reinitialized++
+    await this.open()
+  }
+
+  /**
+   * Run a request; on 404 with a session (the server forgot it) re-initialize once and retry; on
+   * a network failure of a read-only request, retry once if the caller allows it.
+   */
+  private async request<T>(what: string, readOnly: boolean, fn: (c: Client, o: {timeout: number; signal: AbortSignal}) => Promise<T>): Promise<T> {
+    const timeout = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    const attempt = () => this.guard((signal) => fn(this.client, {timeout, signal}))
+    try {
+      return await attempt()
+    } catch (error) {
+      let retry = false
+      if (httpStatusOf(error) === 404 && this.sessionId) retry = true
+      else if (readOnly && error instanceof Error && isNetworkError(error) && this.opts.retryAfterNetworkError) retry = await this.opts.retryAfterNetworkError(error).catch(() => false)
+      if (!retry) throw await this.translate(error, what)
+      try {
+        await this.reopen()
+        return await attempt()
+      } catch (error2) {
+        throw await this.translate(error2, what)
+      }
+    }
+  }
+
+  /** Every tool, all pages. */
+  async listTools(): Promise<McpTool[]> {
+    const tools: McpTool[] = []
+    let cursor: string | undefined
+    do {
+      const page = await this.request('tools/list', true, (c, o) => c.listTools(cursor ? {cursor} : undefined, o))
+      tools.push(...(page.tools as McpTool[]))
+      cursor = page.nextCursor
+    } while (cursor)
+    this.toolCache = tools
+    return tools
+  }
+
+  /** One tool by name, or a not-found error naming the close matches. */
+  async getTool(name: string): Promise<McpTool> {
+    const tools = this.toolCache ?? (await this.listTools())
+    const tool = tools.find((t) => t.name === name)
+    if (!tool) {
+      const {didYouMeanText} = await import('./suggest.js')
+      throw new KaosError(`the server has no tool "${name}".${didYouMeanText(name, tools.map((t) => t.name))}`.replace(/\.$/, ''), {
+        exit: ExitCode.NOT_FOUND,
+        suggestions: [`Its tools: ${tools.map((t) => t.name).join(', ') || 'none'}`],
+        code: 'TOOL_NOT_FOUND',
+      })
+    }
+    return tool
+  }
+
+  /** Call a tool. A result with isError is returned, not thrown: the caller decides. */
+  async callTool(name: string, args: Record<string, unknown>): Promise<McpToolResult> {
+    return this.request(`tools/call ${name}`, false, (c, o) => c.callTool({name, arguments: args}, undefined, o)) as Promise<McpToolResult>
+  }
+
+  async listResources(): Promise<McpResource[]> {
+    if (!this.capabilities?.resources) return []
+    const out: McpResource[] = []
+    let cursor: string | undefined
+    do {
+      const page = await this.request('resources/list', true, (c, o) => c.listResources(cursor ? {cursor} : undefined, o))
+      out.push(...(page.resources as McpResource[]))
+      cursor = page.nextCursor
+    } while (cursor)
+    return out
+  }
+
+  async listResourceTemplates(): Promise<McpResourceTemplate[]> {
+    if (!this.capabilities?.resources) return []
+    const out: McpResourceTemplate[] = []
+    let cursor: string | undefined
+    do {
+      const page = await this.request('resources/templates/list', true, (c, o) => c.listResourceTemplates(cursor ? {cursor} : undefined, o))
+      out.push(...(page.resourceTemplates as McpResourceTemplate[]))
+      cursor = page.nextCursor
+    } while (cursor)
+    return out
+  }
+
+  async readResource(uri: string): Promise<{contents: Array<{uri: string; mimeType?: string; text?: string; blob?: string}>}> {
+    return this.request(`resources/read ${uri}`, true, (c, o) => c.readResource({uri}, o)) as never
+  }
+
+  async listPrompts(): Promise<McpPrompt[]> {
+    if (!this.capabilities?.prompts) return []
+    const out: McpPrompt[] = []
+    let cursor: string | undefined
+    do {
+      const page = await this.request('prompts/list', true, (c, o) => c.listPrompts(cursor ? {cursor} : undefined, o))
+      out.push(...(page.prompts as McpPrompt[]))
+      cursor = page.nextCursor
+    } while (cursor)
+    return out
+  }
+
+  async getPrompt(name: string, args: Record<string, string>): Promise<{description?: string; messages: Array<{role: string; content: McpContent}>}> {
+    return this.request(`prompts/get ${name}`, true, (c, o) => c.getPrompt({name, arguments: args}, o)) as never
+  }
+
+  /** End the session on the server (best effort, bounded) and release everything. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.failInflight(new Error('session closed'))
+    const t = this.transport
+    if (t && t.sessionId && typeof t.terminateSession === 'function' && !this.opts.signal?.aborted) {
+      // DELETE ends the server's session; never let a slow server hold the exit.
+      await Promise.race([t.terminateSession().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())])
+    }
+    await this.client?.close().catch(() => {})
+    this.http.close()
+  }
+
+  /** Map any failure to a KaosError with the documented exit code. */
+  async translate(error: unknown, what: string): Promise<Error> {
+    if (error instanceof KaosError) return error
+    const e = error as Error
+    if (e?.name === 'AbortError' && this.opts.signal?.aborted) return (this.opts.signal.reason as Error) ?? e
+    if (e instanceof Error && isNetworkError(e)) {
+      const better = await this.opts.explainNetworkError?.(e).catch(() => undefined)
+      if (better) return better
+      return new KaosError(`cannot talk to the MCP server at ${this.target} (${what}): ${networkDetail(e)}`, {
+        exit: ExitCode.WORKLOAD_FAILED,
+        code: 'MCP_UNREACHABLE',
+        suggestions: ['Is the server running and listening on that address and path?'],
+      })
+    }
+    const status = httpStatusOf(e)
+    if (status !== undefined) {
+      const body = httpErrorBody(e.message)
+      if (status === 401 || status === 403)
+        return new KaosError(`the MCP server at ${this.target} refused ${what} (HTTP ${status}${body ? `: ${body}` : ''})`, {
+          exit: ExitCode.TOOL_ERROR,
+          code: 'MCP_UNAUTHORIZED',
+          suggestions: ['It wants credentials: pass --header Authorization="Bearer <token>" (kaos sends the token of runtimes with bearer auth itself).'],
+        })
+      if (status === 404 && what === 'initialize')
+        return new KaosError(`no MCP endpoint at ${this.target} (HTTP 404${body ? `: ${body}` : ''})`, {
+          exit: ExitCode.TOOL_ERROR,
+          code: 'MCP_NOT_FOUND',
+          suggestions: ['Check the path (most servers use /mcp; pass --path), and --transport sse for servers that only speak the older SSE transport.'],
+        })
+      return new KaosError(`the MCP server at ${this.target} answered HTTP ${status} to ${what}${body ? `: ${body}` : ''}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_HTTP_ERROR'})
+    }
+    if (isMcpError(e)) {
+      const msg = e.message.replace(/^MCP error -?\d+:\s*/, '')
+      if (e.code === -32001)
+        return new KaosError(`no answer to ${what} from ${this.target} within ${Math.round((this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)}s`, {
+          exit: ExitCode.TOOL_ERROR,
+          code: 'TIMEOUT',
+          suggestions: ['Raise --timeout if the tool is slow.'],
+        })
+      if (e.code === -32601) return new KaosError(`the MCP server at ${this.target} does not support ${what.split(' ')[0]}: ${msg}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_METHOD_NOT_FOUND'})
+      return new KaosError(`${what} failed: ${msg} (JSON-RPC error ${e.code})`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_ERROR', data: e.data})
+    }
+    if (e?.name === 'ZodError' || /invalid_type|Invalid input/.test(e?.message ?? ''))
+      return new KaosError(`${what}: the server's answer does not follow the MCP schema: ${firstLine(e.message)}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_PROTOCOL_ERROR'})
+    if (/Unexpected content type|Server's protocol version is not supported/i.test(e?.message ?? ''))
+      return new KaosError(`${what}: ${firstLine(e.message)} (${this.target} may not be an MCP endpoint)`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_PROTOCOL_ERROR'})
+    return e instanceof Error ? e : new Error(String(e))
+  }
+}
+
+/** The useful part of the SDK's HTTP error text: the JSON-RPC error message when the body is one. */
+function httpErrorBody(message: string): string {
+  const text = message.replace(/^(Streamable HTTP error:\s*)?(Error POSTing to endpoint|Failed to open SSE stream|SSE error|Failed to terminate session):\s*/, '')
+  try {
+    const v = JSON.parse(text)
+    const m = v?.error?.message ?? v?.message ?? v?.detail
+    if (typeof m === 'string') return firstLine(m)
+  } catch {
+    // not JSON
+  }
+  return firstLine(text)
+}
+
+/** JSON-RPC request ids in a POST body (requests only, not notifications). */
+function requestIds(body: unknown): Array<string | number> {
+  if (typeof body !== 'string') return []
+  try {
+    const v = JSON.parse(body)
+    const msgs = Array.isArray(v) ? v : [v]
+    return msgs.filter((m) => m && m.method && m.id !== undefined).map((m) => m.id)
+  } catch {
+    return []
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering for the terminal
+
+const EXT: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/svg+xml': 'svg',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/mpeg': 'mp3',
+  'audio/ogg': 'ogg',
+  'application/pdf': 'pdf',
+  'application/zip': 'zip',
+  'application/gzip': 'gz',
+  'application/json': 'json',
+  'text/plain': 'txt',
+}
+
+/** Where binary content goes: a directory made on first use. */
+export class OutputFiles {
+  private dir?: string
+  private n = 0
+  readonly written: string[] = []
+  constructor(
+    private readonly baseDir: string | undefined,
+    private readonly prefix: string,
+  ) {}
+
+  save(data: Buffer, mimeType: string | undefined, hint?: string): string {
+    if (!this.dir) {
+      if (this.baseDir) {
+        mkdirSync(this.baseDir, {recursive: true})
+        this.dir = this.baseDir
+      } else this.dir = mkdtempSync(join(tmpdir(), 'kaos-invoke-'))
+    }
+    this.n++
+    const ext = EXT[(mimeType ?? '').split(';')[0].trim()] ?? (hint && /\.[a-z0-9]{1,5}$/i.test(hint) ? hint.split('.').pop()! : 'bin')
+    const safe = this.prefix.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60) || 'content'
+    const path = join(this.dir, `${safe}-${this.n}.${ext}`)
+    writeFileSync(path, data)
+    this.written.push(path)
+    return path
+  }
+}
+
+/** Pretty-print text that is JSON; leave anything else as it is. */
+export function prettyText(text: string): string {
+  const t = text.trim()
+  if ((t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'))) {
+    try {
+      return JSON.stringify(JSON.parse(t), null, 2)
+    } catch {
+      // not JSON after all
+    }
+  }
+  return text
+}
+
+/** One content block as terminal text; binary goes to a file and the path is printed. */
+export function renderContent(c: McpContent, files: OutputFiles): string {
+  switch (c.type) {
+    case 'text':
+      return prettyText(c.text ?? '')
+    case 'image':
+    case 'audio': {
+      const path = files.save(Buffer.from(c.data ?? '', 'base64'), c.mimeType)
+      return `[${c.type} ${c.mimeType ?? ''} saved to ${path}]`
+    }
+    case 'resource': {
+      const r = c.resource
+      if (!r) return JSON.stringify(c, null, 2)
+      if (r.text !== undefined) return `[resource ${r.uri}]\n${prettyText(r.text)}`
+      const path = files.save(Buffer.from(r.blob ?? '', 'base64'), r.mimeType, r.uri)
+      return `[resource ${r.uri} ${r.mimeType ?? ''} saved to ${path}]`
+    }
+    case 'resource_link':
+      return `[resource link ${c.uri}${c.name ? ` (${c.name})` : ''}${c.mimeType ? ` ${c.mimeType}` : ''}]`
+    default:
+      return JSON.stringify(c, null, 2)
+  }
+}
+
+/** A tool result for the terminal: every content block, or the structured content alone. */
+export function renderToolResult(r: McpToolResult, files: OutputFiles): string {
+  const blocks = (r.content ?? []).map((c) => renderContent(c, files))
+  if (blocks.length === 0 && r.structuredContent !== undefined) blocks.push(JSON.stringify(r.structuredContent, null, 2))
+  return blocks.join('\n')
+}
+
+/** Tools as a terminal listing: name, description, one line per argument. */
+export function renderToolList(tools: McpTool[], describe: (s: JsonSchema | undefined) => string[]): string {
+  if (tools.length === 0) return 'no tools'
+  const lines: string[] = []
+  for (const t of tools) {
+    const desc = firstLine(t.description, 200)
+    lines.push(desc ? `${t.name}  ${desc}` : t.name)
+    const args = describe(t.inputSchema)
+    for (const a of args) lines.push(`    ${a}`)
+    if (args.length === 0) lines.push('    (no arguments)')
+  }
+  return lines.join('\n')
+}

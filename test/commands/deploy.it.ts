@@ -206,6 +206,27 @@ spec:
     assert.equal(kubectl('get', 'deploy', 'mcpserver-owned', '-n', ns, '-o', 'jsonpath={.spec.replicas}'), '1')
   })
 
+  it('logs --follow picks up the new pod after a rollout', async () => {
+    json(await kaos(['mcp', 'deploy', '-f', file(RAWPY('tail')), '-n', ns, '--wait', '--json']))
+    const oldPod = kubectl('get', 'pods', '-n', ns, '-l', 'mcpserver=tail', '-o', 'jsonpath={.items[0].metadata.name}')
+    const child = spawn(process.execPath, [BIN, 'mcp', 'logs', 'tail', '-n', ns, '-f', '--kubeconfig', KC], {env: {...process.env, CI: 'true'}, stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    child.stdout.on('data', (c) => (out += c))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? 130 : null))))
+    try {
+      for (let i = 0; i < 50 && !out.includes(oldPod); i++) await new Promise((r) => setTimeout(r, 200))
+      assert.ok(out.includes(`[${oldPod}/mcp-server]`), out)
+      json(await kaos(['mcp', 'deploy', '-f', file(RAWPY('tail', 'def two() -> int:\n    return 2\n')), '-n', ns, '--wait', '--json']))
+      const pods = kubectl('get', 'pods', '-n', ns, '-l', 'mcpserver=tail', '-o', 'jsonpath={.items[*].metadata.name}').split(' ')
+      const newPod = pods.find((p) => p !== oldPod)!
+      for (let i = 0; i < 100 && !out.includes(`[${newPod}/`); i++) await new Promise((r) => setTimeout(r, 200))
+      assert.ok(out.includes(`[${newPod}/mcp-server]`), `no lines from the new pod ${newPod}:\n${out}`)
+    } finally {
+      child.kill('SIGINT')
+    }
+    assert.notEqual(await exited, null)
+  })
+
   it('a missing namespace suggests --create-namespace, which creates it', async () => {
     const fresh = uniqueNamespace('fresh')
     const r = await kaos(['mcp', 'deploy', '-f', file(RAWPY('x')), '-n', fresh])

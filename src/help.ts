@@ -4,11 +4,16 @@ import {exitCodeTable} from './lib/errors.js'
 
 /** oclif help plus the exit-code table, which is part of every command's contract. */
 export default class KaosHelp extends Help {
-  formatCommand(command: Command.Loadable): string {
-    return `${super.formatCommand(command)}\n\n${this.section('EXIT CODES', exitCodeTable().replace(/^ {2}/gm, ''))}`
+  private exitCodes(): string {
+    return this.section('EXIT CODES', exitCodeTable().replace(/^ {2}/gm, ''))
   }
 
-  formatRoot(): string {
-    return `${super.formatRoot()}\n\n${this.section('EXIT CODES', exitCodeTable().replace(/^ {2}/gm, ''))}`
+  formatCommand(command: Command.Loadable): string {
+    return `${super.formatCommand(command)}\n\n${this.exitCodes()}`
+  }
+
+  async showRootHelp(): Promise<void> {
+    await super.showRootHelp()
+    this.log(`\n${this.exitCodes()}`)
   }
 }

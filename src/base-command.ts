@@ -43,8 +43,11 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
   public async init(): Promise<void> {
     await super.init()
     this.argv = this.normalizeArgv(this.argv)
+    // oclif would otherwise fill a missing positional argument from piped stdin; kaos reads
+    // stdin only where asked (`-f -`), and must never block on it in CI.
+    const args0 = Object.fromEntries(Object.entries(this.ctor.args ?? {}).map(([k, a]) => [k, {...a, ignoreStdin: true}]))
     const {args, flags} = await this.parse({
-      args: this.ctor.args,
+      args: args0,
       baseFlags: (super.ctor as typeof KaosCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
       flags: this.ctor.flags,

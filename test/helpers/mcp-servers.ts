@@ -121,6 +121,13 @@ export async function startEverything(): Promise<RunningServer> {
   return startProcess(process.execPath, [entry, 'streamableHttp'], {PORT: String(port)}, port, '/mcp', (o) => o.includes('listening on port'))
 }
 
+/** The everything server in the legacy SSE transport (GET /sse + POST /message) on a free port. */
+export async function startEverythingSse(): Promise<RunningServer> {
+  const entry = everythingEntry()
+  const port = await freePort()
+  return startProcess(process.execPath, [entry, 'sse'], {PORT: String(port)}, port, '/sse', (o) => o.includes('running on port'))
+}
+
 /** The rawpython runtime serving `code` (Python source whose functions become tools). */
 export async function startRawpython(code: string, env: Record<string, string> = {}): Promise<RunningServer> {
   const py = rawpythonPython()

@@ -4,7 +4,7 @@ import {existsSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {after, before, describe, it} from 'node:test'
 
 import {cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
-import {type RunningServer, everythingUnavailable, rawpythonUnavailable, startEverything, startRawpython} from '../helpers/mcp-servers.js'
+import {type RunningServer, everythingUnavailable, rawpythonUnavailable, startEverything, startEverythingSse, startRawpython} from '../helpers/mcp-servers.js'
 
 const skipEverything = cliUnavailable() ?? everythingUnavailable()
 const skipRaw = cliUnavailable() ?? rawpythonUnavailable()
@@ -99,6 +99,25 @@ describe('kaos mcp invoke --url (everything server)', {skip: skipEverything}, ()
     assert.equal((await invoke('--arg', 'a=1')).code, 2)
     assert.equal((await runCli(['mcp', 'invoke'])).code, 2)
     assert.equal((await runCli(['mcp', 'invoke', 'calc', '--url', server.url])).code, 2)
+  })
+})
+
+describe('kaos mcp invoke --transport sse (everything server, legacy SSE transport)', {skip: skipEverything}, () => {
+  let server: RunningServer
+  before(async () => {
+    server = await startEverythingSse()
+  })
+  after(async () => {
+    await server?.stop()
+  })
+
+  it('lists tools and calls one over SSE', async () => {
+    const list = await runCli(['mcp', 'invoke', '--url', server.url, '--transport', 'sse'])
+    assert.equal(list.code, 0, list.stderr)
+    assert.match(list.stdout, /^get-sum {2}Returns the sum of two numbers$/m)
+    const call = await runCli(['mcp', 'invoke', '--url', server.url, '--transport', 'sse', '--tool', 'get-sum', '--arg', 'a=4', '--arg', 'b=5'])
+    assert.equal(call.code, 0, call.stderr)
+    assert.equal(call.stdout, 'The sum of 4 and 5 is 9.\n')
   })
 })
 

@@ -1,8 +1,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {ExitCode, KaosError} from './lib/errors.js'
-import {pluginRegistrySources} from './lib/plugins.js'
-import {type Registry, type RegistrySource, loadRegistry} from './lib/registry.js'
+import type {Registry, RegistrySource} from './lib/registry.js'
 
 export type KaosFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KaosCommand)['baseFlags'] & T['flags']>
 export type KaosArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -62,6 +61,8 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
    * kaos-mcp-runtimes ConfigMap, when the caller read it) < plugins.
    */
   protected async registry(cluster: RegistrySource[] = []): Promise<Registry> {
+    // Loaded here, not at startup: only commands that need runtimes pay for the schema library.
+    const [{pluginRegistrySources}, {loadRegistry}] = await Promise.all([import('./lib/plugin-runtimes.js'), import('./lib/registry.js')])
     const plugins = await pluginRegistrySources(this.config)
     return loadRegistry({files: this.flags.registry, extraSources: [...cluster, ...plugins.sources], warnings: plugins.warnings})
   }

@@ -3,13 +3,12 @@ import {writeFileSync} from 'node:fs'
 import {stringify} from 'yaml'
 
 import {KaosCommand} from './base-command.js'
-import type {KaosDoc, Kind} from './lib/documents.js'
-import {TOPIC_OF} from './lib/documents.js'
+import type {KaosDoc} from './lib/documents.js'
 import {invalid} from './lib/errors.js'
-import {BUILD_RECORD, mcpServerFromBuildRecord, readBuildRecord} from './lib/build/record.js'
-import {type McpFlags, readDocumentFiles, requireKind} from './lib/inputs.js'
+import type {McpFlags} from './lib/inputs.js'
+import {type Kind, TOPIC_OF} from './lib/kinds.js'
 import {formatObjects, writeOutputDir} from './lib/output.js'
-import {type KubernetesObject, render} from './lib/render/index.js'
+import type {KubernetesObject} from './lib/render/common.js'
 
 /** What `kaos <kind> deploy` returns (and prints with --json). */
 export interface DeployResult {
@@ -59,7 +58,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
   protected abstract readonly kind: Kind
 
   /** Build the document from this command's own flags. */
-  protected abstract docFromFlags(name: string, flags: Record<string, unknown>): KaosDoc
+  protected abstract docFromFlags(name: string, flags: Record<string, unknown>): Promise<KaosDoc>
 
   protected normalizeArgv(argv: string[]): string[] {
     const out: string[] = []
@@ -78,6 +77,12 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
 
   async run(): Promise<DeployResult> {
     const {flags, args} = this
+    // The schema library and renderer load here, not at startup (see src/lib/kinds.ts).
+    const [{mcpServerFromBuildRecord, readDocumentFiles, requireKind}, {render}, {BUILD_RECORD, readBuildRecord}] = await Promise.all([
+      import('./lib/inputs.js'),
+      import('./lib/render/index.js'),
+      import('./lib/build/record.js'),
+    ])
     let docs: KaosDoc[]
     if (flags.file?.length) {
       if (args.name) throw invalid('give either NAME with flags or -f FILE, not both', ['Put the name in the document\'s metadata.name.'])
@@ -90,7 +95,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       docs = [mcpServerFromBuildRecord(record, flags as McpFlags)]
     } else {
       if (!args.name) throw invalid(`a NAME or -f FILE is required`, [`kaos ${TOPIC_OF[this.kind]} deploy NAME … or kaos ${TOPIC_OF[this.kind]} deploy -f FILE`])
-      docs = [this.docFromFlags(args.name, flags as Record<string, unknown>)]
+      docs = [await this.docFromFlags(args.name, flags as Record<string, unknown>)]
     }
     const dryRun = flags['output-dir'] ? 'client' : (flags['dry-run'] ?? 'none')
     if (dryRun === 'client') {

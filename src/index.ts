@@ -60,7 +60,6 @@ export {Args, Flags} from '@oclif/core'
 export {KaosCommand, type KaosFlags, type KaosArgs} from './base-command.js'
 export {EXIT_CODES, ExitCode, KaosError, exitCodeTable} from './lib/errors.js'
 export type {Runtime, RuntimeSpec, Registry} from './lib/registry.js'
-export {RuntimeSchema} from './lib/registry.js'
 export {RUNTIMES_HOOK, PIN_ENV, type RuntimesHook, type RuntimesHookOptions, type RuntimesHookResult, type RuntimeInput} from './lib/plugins.js'
 // oclif hook (package.json oclif.hooks plugins:postinstall/postuninstall): keeps kaos-cli importable by installed plugins.
 export {kaosPluginsHook} from './lib/plugins.js'

@@ -5,13 +5,11 @@ import {invalid} from './errors.js'
 import type {Registry, Runtime} from './registry.js'
 import {didYouMeanText} from './suggest.js'
 
-export const API_VERSION = 'kaos.tools/v1alpha1'
-export const KINDS = ['MCPServer', 'Agent', 'ModelAPI'] as const
-export type Kind = (typeof KINDS)[number]
+import {API_VERSION, KINDS, type Kind, MAX_NAME_LENGTH, TOPIC_OF} from './kinds.js'
+
+export {API_VERSION, KINDS, type Kind, MAX_NAME_LENGTH, TOPIC_OF}
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
-/** The longest name that still fits `modelapi-<name>` / `mcpserver-<name>` in a 63-char Service name. */
-export const MAX_NAME_LENGTH = 53
 
 const name = z
   .string()
@@ -133,8 +131,6 @@ export type KaosDoc = MCPServerDoc | AgentDoc | ModelAPIDoc
 
 const specSchemas = {MCPServer: MCPServerSpecSchema, Agent: AgentSpecSchema, ModelAPI: ModelAPISpecSchema} as const
 
-/** Which `kaos <topic>` command handles a kind. */
-export const TOPIC_OF: Record<Kind, string> = {MCPServer: 'mcp', Agent: 'agent', ModelAPI: 'modelapi'}
 
 /** The value at a zod issue path in the raw input (zod does not keep inputs on issues). */
 export function valueAtPath(input: unknown, path: PropertyKey[]): unknown {

@@ -14,6 +14,7 @@ import {
   parseDocuments,
   parseKeyValues,
 } from './documents.js'
+import type {BuildRecord} from './build/record.js'
 import {invalid} from './errors.js'
 
 /** Read `-f` inputs: files, or `-` for stdin. */
@@ -164,4 +165,15 @@ export function modelAPIFromFlags(name: string, f: ModelAPIFlags): ModelAPIDoc {
     }
   }
   return parseDocument(docFromParts('ModelAPI', name, undefined, spec, f), `NAME "${name}"`) as ModelAPIDoc
+}
+
+/**
+ * The MCPServer `kaos mcp deploy` builds from a record: runtime `custom`, the recorded image,
+ * `imagePullPolicy: IfNotPresent` (a kind-loaded image exists only on the nodes). Deploy flags
+ * (--image, --env, --runtime …) still apply on top.
+ */
+export function mcpServerFromBuildRecord(rec: BuildRecord, flags: McpFlags): MCPServerDoc {
+  const doc = mcpServerFromFlags(rec.name, {...flags, runtime: flags.runtime ?? 'custom', image: flags.image ?? rec.image})
+  doc.spec.container = {...doc.spec.container, imagePullPolicy: doc.spec.container?.imagePullPolicy ?? 'IfNotPresent'}
+  return doc
 }

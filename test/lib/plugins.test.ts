@@ -2,7 +2,8 @@ import type {Config} from '@oclif/core'
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {PIN_ENV, RUNTIMES_HOOK, pinnedRuntimes, pluginRegistrySources, pluginSource} from '../../src/lib/plugins.js'
+import {pluginRegistrySources, pluginSource} from '../../src/lib/plugin-runtimes.js'
+import {PIN_ENV, RUNTIMES_HOOK, pinnedRuntimes} from '../../src/lib/plugins.js'
 import {builtinRegistry, mergeRegistry} from '../../src/lib/registry.js'
 
 type HookImpl = () => Promise<unknown>

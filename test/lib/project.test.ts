@@ -21,7 +21,8 @@ import {
   splitReference,
   toResourceName,
 } from '../../src/lib/build/project.js'
-import {mcpServerFromBuildRecord, readBuildRecord, writeBuildRecord} from '../../src/lib/build/record.js'
+import {readBuildRecord, writeBuildRecord} from '../../src/lib/build/record.js'
+import {mcpServerFromBuildRecord} from '../../src/lib/inputs.js'
 import {parseDocuments} from '../../src/lib/documents.js'
 import {KaosError} from '../../src/lib/errors.js'
 

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DeployCommand, deployFlags} from '../../deploy-command.js'
 import type {KaosDoc} from '../../lib/documents.js'
-import {type AgentFlags, agentFromFlags} from '../../lib/inputs.js'
+import type {AgentFlags} from '../../lib/inputs.js'
 
 export default class AgentDeploy extends DeployCommand {
   static summary = 'Deploy an agent wired to a model API, MCP servers and peer agents'
@@ -24,7 +24,8 @@ export default class AgentDeploy extends DeployCommand {
 
   protected readonly kind = 'Agent' as const
 
-  protected docFromFlags(name: string, flags: Record<string, unknown>): KaosDoc {
+  protected async docFromFlags(name: string, flags: Record<string, unknown>): Promise<KaosDoc> {
+    const {agentFromFlags} = await import('../../lib/inputs.js')
     return agentFromFlags(name, flags as AgentFlags)
   }
 }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DeployCommand, deployFlags} from '../../deploy-command.js'
 import type {KaosDoc} from '../../lib/documents.js'
-import {type McpFlags, mcpServerFromFlags} from '../../lib/inputs.js'
+import type {McpFlags} from '../../lib/inputs.js'
 
 export default class McpDeploy extends DeployCommand {
   static summary = 'Deploy an MCP server (render, server-side apply, optionally wait)'
@@ -22,7 +22,8 @@ export default class McpDeploy extends DeployCommand {
 
   protected readonly kind = 'MCPServer' as const
 
-  protected docFromFlags(name: string, flags: Record<string, unknown>): KaosDoc {
+  protected async docFromFlags(name: string, flags: Record<string, unknown>): Promise<KaosDoc> {
+    const {mcpServerFromFlags} = await import('../../lib/inputs.js')
     return mcpServerFromFlags(name, flags as McpFlags)
   }
 }

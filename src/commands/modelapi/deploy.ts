@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DeployCommand, deployFlags} from '../../deploy-command.js'
 import type {KaosDoc} from '../../lib/documents.js'
-import {type ModelAPIFlags, modelAPIFromFlags} from '../../lib/inputs.js'
+import type {ModelAPIFlags} from '../../lib/inputs.js'
 
 export default class ModelapiDeploy extends DeployCommand {
   static summary = 'Deploy a model API: a LiteLLM proxy or an Ollama-hosted model'
@@ -22,7 +22,8 @@ export default class ModelapiDeploy extends DeployCommand {
 
   protected readonly kind = 'ModelAPI' as const
 
-  protected docFromFlags(name: string, flags: Record<string, unknown>): KaosDoc {
+  protected async docFromFlags(name: string, flags: Record<string, unknown>): Promise<KaosDoc> {
+    const {modelAPIFromFlags} = await import('../../lib/inputs.js')
     return modelAPIFromFlags(name, flags as ModelAPIFlags)
   }
 }

@@ -7,7 +7,7 @@ import {stringify} from 'yaml'
 import {API_VERSION, type MCPServerDoc, parseDocument} from '../documents.js'
 import {type ProjectType, generateDockerfile, imageReference} from './project.js'
 
-export const TEMPLATES: ProjectType[] = ['python', 'typescript']
+export {TEMPLATES} from './templates.js'
 /** Every template starts at this version, so the first build's tag is known at init time. */
 export const TEMPLATE_VERSION = '0.1.0'
 

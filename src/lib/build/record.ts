@@ -4,9 +4,7 @@
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {MCPServerDoc} from '../documents.js'
 import {invalid} from '../errors.js'
-import {type McpFlags, mcpServerFromFlags} from '../inputs.js'
 
 export const BUILD_RECORD = '.kaos/build.json'
 
@@ -54,15 +52,4 @@ export function writeBuildRecord(dir: string, rec: BuildRecord): string {
   if (!existsSync(join(dir, '.kaos', '.gitignore'))) writeFileSync(join(dir, '.kaos', '.gitignore'), '*\n')
   writeFileSync(path, `${JSON.stringify(rec, null, 2)}\n`)
   return path
-}
-
-/**
- * The MCPServer `kaos mcp deploy` builds from a record: runtime `custom`, the recorded image,
- * `imagePullPolicy: IfNotPresent` (a kind-loaded image exists only on the nodes). Deploy flags
- * (--image, --env, --runtime …) still apply on top.
- */
-export function mcpServerFromBuildRecord(rec: BuildRecord, flags: McpFlags): MCPServerDoc {
-  const doc = mcpServerFromFlags(rec.name, {...flags, runtime: flags.runtime ?? 'custom', image: flags.image ?? rec.image})
-  doc.spec.container = {...doc.spec.container, imagePullPolicy: doc.spec.container?.imagePullPolicy ?? 'IfNotPresent'}
-  return doc
 }

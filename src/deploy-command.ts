@@ -23,6 +23,9 @@ export interface DeployResult {
   ready?: unknown[]
 }
 
+/** Flags that steer how a deploy runs rather than what is deployed (allowed with -f). */
+const BEHAVIOUR_FLAGS = new Set(['file', 'dry-run', 'output', 'create-yaml', 'output-dir', 'wait', 'timeout', 'force-conflicts', 'create-namespace', 'skip-secret-check', 'system-namespace', 'kubeconfig', 'context', 'namespace', 'registry', 'json'])
+
 /** Flags every deploy command shares. */
 export const deployFlags = {
   file: Flags.string({char: 'f', description: 'YAML file with kaos documents (`-` for stdin; repeatable)', multiple: true}),
@@ -86,6 +89,10 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
     let docs: KaosDoc[]
     if (flags.file?.length) {
       if (args.name) throw invalid('give either NAME with flags or -f FILE, not both', ['Put the name in the document\'s metadata.name.'])
+      // Flags that build a document would be silently ignored next to -f: refuse them instead.
+      const docFlags = Object.keys(flags).filter((k) => !BEHAVIOUR_FLAGS.has(k) && (flags as Record<string, unknown>)[k] !== undefined)
+      if (docFlags.length > 0)
+        throw invalid(`--${docFlags[0]} cannot be combined with -f: the document is the whole specification`, ['Put the setting in the document, or drop -f and give NAME with flags.'])
       docs = readDocumentFiles(flags.file)
       requireKind(docs, this.kind)
     } else if (!args.name && this.kind === 'MCPServer' && readBuildRecord(process.cwd())) {

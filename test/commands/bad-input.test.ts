@@ -71,6 +71,7 @@ const cases: Case[] = [
   {name: 'empty file', args: ['mcp', 'deploy', '-f', f('empty.yaml')], message: /empty\.yaml: no documents found$/},
   {name: 'empty stdin', args: ['mcp', 'deploy', '-f', '-'], message: /^<stdin>: no documents found$/, input: ''},
   {name: 'NAME and -f together', args: ['mcp', 'deploy', 'calc', '-f', f('ok.yaml')], message: /^give either NAME with flags or -f FILE, not both$/},
+  {name: 'document flags next to -f', args: ['mcp', 'deploy', '-f', f('ok.yaml'), '--image', 'x:1'], message: /^--image cannot be combined with -f: the document is the whole specification$/},
   {name: 'neither NAME nor -f', args: ['mcp', 'deploy'], message: /^a NAME or -f FILE is required$/},
   {name: '--runtime missing with NAME', args: ['mcp', 'deploy', 'calc'], message: /^--runtime is required when no -f file is given$/},
   {name: 'Agent document given to kaos mcp deploy', args: ['mcp', 'deploy', '-f', f('agent.yaml')], message: /^Agent "bot" cannot be deployed with `kaos mcp deploy`$/},

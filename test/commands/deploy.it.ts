@@ -265,6 +265,28 @@ describe('wait diagnostics (kwok failure stages)', {skip, timeout: 300_000}, () 
     assert.match(r.error ?? '', /timed out after 8s waiting for Deployment mcpserver-slow.*Readiness probe failed/)
   })
 
+  it('Unschedulable quotes the scheduler (exit 5)', async () => {
+    const doc = `apiVersion: kaos.tools/v1alpha1
+kind: MCPServer
+metadata: {name: nowhere}
+spec:
+  runtime: custom
+  container: {image: bench.local/app:1}
+  podSpec:
+    nodeSelector: {kaos.tools/no-such-node: "true"}
+`
+    const r = await kaos(['mcp', 'deploy', '-f', file(doc), '-n', ns, '--wait', '--timeout', '60s'])
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.error ?? '', /Unschedulable: 0\/\d+ nodes are available/)
+  })
+
+  it('CreateContainerConfigError names the missing Secret (exit 5)', async () => {
+    const r = await kaos(['mcp', 'deploy', 'nocfg', '--runtime', 'rawpython', '--params', 'def f() -> int:\n    return 1\n', '-n', ns, '--secret-env', 'TOKEN=absent/key', '--skip-secret-check', '--wait', '--timeout', '60s'])
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.error ?? '', /CreateContainerConfigError: .*absent/)
+    assert.match(r.suggestions.join(' '), /Create the missing Secret/)
+  })
+
   it('a rawpython server whose code does not load is reported from the real process', async () => {
     const r = await kaos(['mcp', 'deploy', '-f', file(RAWPY('broken', 'def f(:\n    pass\n')), '-n', ns, '--wait', '--timeout', '60s'])
     assert.notEqual(r.code, 0)

@@ -69,6 +69,9 @@ type container struct {
 	prevLog string
 	probe   func(ctx context.Context) bool
 	noRun   string // reason, when the container can't be run here
+	// configErr: noRun because a referenced Secret/ConfigMap or key is missing, which a real
+	// kubelet reports as CreateContainerConfigError (the container never starts).
+	configErr bool
 }
 
 func (pr *podRun) run(_ context.Context) {
@@ -85,7 +88,8 @@ func (pr *podRun) run(_ context.Context) {
 		c, err := pr.resolve(ctx, i)
 		if err != nil {
 			klog.Errorf("%s: container %s: %v", pr.key(), p.Spec.Containers[i].Name, err)
-			c = &container{spec: p.Spec.Containers[i], noRun: err.Error(), ports: map[int32]int32{}}
+			c = &container{spec: p.Spec.Containers[i], noRun: err.Error(), ports: map[int32]int32{},
+				configErr: apierrors.IsNotFound(err) || strings.Contains(err.Error(), "has no key")}
 			c.logFile = filepath.Join(pr.dir, c.spec.Name+".log")
 			writeCRI(c.logFile, "stderr", "kaos pod-runner: cannot run container: "+err.Error())
 		}
@@ -107,7 +111,9 @@ func (pr *podRun) run(_ context.Context) {
 	for _, c := range cs {
 		st := &corev1.ContainerStatus{Name: c.spec.Name, Image: c.spec.Image, ImageID: "docker-pullable://" + c.spec.Image,
 			ContainerID: "kaos-runner://" + string(p.UID) + "/" + c.spec.Name}
-		if c.noRun != "" {
+		if c.configErr {
+			st.State.Waiting = &corev1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: c.noRun}
+		} else if c.noRun != "" {
 			// can't run it here: behave like plain kwok (Running/Ready)
 			st.Ready, st.Started = true, ptr(true)
 			st.State.Running = &corev1.ContainerStateRunning{StartedAt: now}

@@ -365,11 +365,13 @@ describe('resilience', {skip, timeout: 300_000}, () => {
     const waiting = new Promise<void>((resolve) =>
       child.stderr.on('data', (c) => {
         stderr += c
-        if (/deployment\/mcpserver-survivor: /.test(stderr)) resolve()
+        // Once kaos reports pod progress it has listed the Deployment and is watching it.
+        if (/deployment\/mcpserver-survivor: \d+\/\d+ pods/.test(stderr)) resolve()
       }),
     )
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
     await waiting
+    await new Promise((r) => setTimeout(r, 500))
     await restartApiserver(2000)
     await waitReady()
     const code = await exited

@@ -4,7 +4,7 @@ import http from 'node:http'
 import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {KubeConfig} from '@kubernetes/client-node'
+import {KubeConfig} from '@kubernetes/client-node/dist/config.js'
 
 import {ExitCode, KaosError} from '../errors.js'
 

@@ -10,7 +10,7 @@
 import net from 'node:net'
 import {Writable} from 'node:stream'
 
-import {PortForward} from '@kubernetes/client-node'
+import {PortForward} from '@kubernetes/client-node/dist/portforward.js'
 
 import type {Kind} from '../documents.js'
 import {ExitCode, KaosError} from '../errors.js'

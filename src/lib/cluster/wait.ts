@@ -130,7 +130,10 @@ async function waitOne(cluster: Cluster, t: WaitTarget, opts: WaitOptions): Prom
   const outcome = new Promise<{ok: true} | {ok: false; problem: Problem} | {ok: false; timeout: true}>((r) => (settle = r))
   const timer = setTimeout(() => settle({ok: false, timeout: true}), opts.timeoutMs)
 
+  // Until the Deployment has been listed, "not there" only means "not read yet".
+  let listed = false
   const check = () => {
+    if (!listed) return
     const prog = deploymentProgress(deployment)
     if (prog.done) return settle({ok: true})
     if (prog.failed) return settle({ok: false, problem: {reason: 'ProgressDeadlineExceeded', message: prog.failed}})
@@ -156,6 +159,7 @@ async function waitOne(cluster: Cluster, t: WaitTarget, opts: WaitOptions): Prom
     signal: ac.signal,
     onList: (items) => {
       deployment = items[0]
+      listed = true
       check()
     },
     onEvent: (e) => {

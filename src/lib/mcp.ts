@@ -347,15 +347,24 @@ export class McpSession {
     }
   }
 
-  /** Every tool, all pages. */
-  async listTools(): Promise<McpTool[]> {
-    const tools: McpTool[] = []
+  /** Every item of a paginated list method, following nextCursor to the end. */
+  private async allPages<T>(what: string, page: (c: Client, cursor: string | undefined, o: {timeout: number; signal: AbortSignal}) => Promise<{items: unknown[]; nextCursor?: string}>): Promise<T[]> {
+    const out: T[] = []
     let cursor: string | undefined
     do {
-      const page = await this.request('tools/list', true, (c, o) => c.listTools(cursor ? {cursor} : undefined, o))
-      tools.push(...(page.tools as McpTool[]))
-      cursor = page.nextCursor
+      const p = await this.request(what, true, (c, o) => page(c, cursor, o))
+      out.push(...(p.items as T[]))
+      cursor = p.nextCursor
     } while (cursor)
+    return out
+  }
+
+  /** Every tool, all pages. */
+  async listTools(): Promise<McpTool[]> {
+    const tools = await this.allPages<McpTool>('tools/list', async (c, cursor, o) => {
+      const r = await c.listTools(cursor ? {cursor} : undefined, o)
+      return {items: r.tools, nextCursor: r.nextCursor}
+    })
     this.toolCache = tools
     return tools
   }
@@ -382,26 +391,18 @@ export class McpSession {
 
   async listResources(): Promise<McpResource[]> {
     if (!this.capabilities?.resources) return []
-    const out: McpResource[] = []
-    let cursor: string | undefined
-    do {
-      const page = await this.request('resources/list', true, (c, o) => c.listResources(cursor ? {cursor} : undefined, o))
-      out.push(...(page.resources as McpResource[]))
-      cursor = page.nextCursor
-    } while (cursor)
-    return out
+    return this.allPages<McpResource>('resources/list', async (c, cursor, o) => {
+      const r = await c.listResources(cursor ? {cursor} : undefined, o)
+      return {items: r.resources, nextCursor: r.nextCursor}
+    })
   }
 
   async listResourceTemplates(): Promise<McpResourceTemplate[]> {
     if (!this.capabilities?.resources) return []
-    const out: McpResourceTemplate[] = []
-    let cursor: string | undefined
-    do {
-      const page = await this.request('resources/templates/list', true, (c, o) => c.listResourceTemplates(cursor ? {cursor} : undefined, o))
-      out.push(...(page.resourceTemplates as McpResourceTemplate[]))
-      cursor = page.nextCursor
-    } while (cursor)
-    return out
+    return this.allPages<McpResourceTemplate>('resources/templates/list', async (c, cursor, o) => {
+      const r = await c.listResourceTemplates(cursor ? {cursor} : undefined, o)
+      return {items: r.resourceTemplates, nextCursor: r.nextCursor}
+    })
   }
 
   async readResource(uri: string): Promise<{contents: Array<{uri: string; mimeType?: string; text?: string; blob?: string}>}> {
@@ -410,14 +411,10 @@ export class McpSession {
 
   async listPrompts(): Promise<McpPrompt[]> {
     if (!this.capabilities?.prompts) return []
-    const out: McpPrompt[] = []
-    let cursor: string | undefined
-    do {
-      const page = await this.request('prompts/list', true, (c, o) => c.listPrompts(cursor ? {cursor} : undefined, o))
-      out.push(...(page.prompts as McpPrompt[]))
-      cursor = page.nextCursor
-    } while (cursor)
-    return out
+    return this.allPages<McpPrompt>('prompts/list', async (c, cursor, o) => {
+      const r = await c.listPrompts(cursor ? {cursor} : undefined, o)
+      return {items: r.prompts, nextCursor: r.nextCursor}
+    })
   }
 
   async getPrompt(name: string, args: Record<string, string>): Promise<{description?: string; messages: Array<{role: string; content: McpContent}>}> {

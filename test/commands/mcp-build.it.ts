@@ -3,7 +3,6 @@
 // locally, and fail when CI is set.
 import assert from 'node:assert/strict'
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 import {after, before, describe, it} from 'node:test'
@@ -13,6 +12,7 @@ import {StreamableHTTPClientTransport} from '@modelcontextprotocol/sdk/client/st
 import Docker from 'dockerode'
 
 import {cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
+import {freePort} from '../helpers/mcp-servers.js'
 
 const DOCKER_HOST = process.env.DOCKER_HOST
 const PYTHON_IMAGE = process.env.KAOS_TESTBED_PYTHON_IMAGE ?? 'localhost/kaos-test/python:3.11-slim'
@@ -42,16 +42,6 @@ after(async () => {
   rmSync(work, {recursive: true, force: true})
 })
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const {port} = srv.address() as {port: number}
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
 
 /** A project folder with these files. */
 function project(name: string, files: Record<string, string>): string {

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict'
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {existsSync, rmSync, symlinkSync} from 'node:fs'
 import {request} from 'node:http'
-import {createServer} from 'node:net'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -14,6 +13,7 @@ import {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import {StreamableHTTPClientTransport} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 
 import {ROOT, cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
+import {freePort} from '../helpers/mcp-servers.js'
 
 const MCP_VERSION = '1.30.0'
 const work = tempDir('kaos-init-run-')
@@ -48,16 +48,6 @@ function mcpPython(): {python?: string; why?: string} {
   return ok() ? {python} : {why: 'mcp installed but not importable'}
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const {port} = srv.address() as {port: number}
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
 
 async function waitHealthy(url: string, child: ChildProcess, log: () => string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs

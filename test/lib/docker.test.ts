@@ -1,7 +1,7 @@
 // The Docker-facing pieces that need no engine: the build context (.dockerignore), registry
 // credentials from a docker config, kind errors, and an unreachable engine.
 import assert from 'node:assert/strict'
-import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -9,18 +9,12 @@ import {after, describe, it} from 'node:test'
 import {contextHash, listContext, packContext, tarNames} from '../../src/lib/build/context.js'
 import {connectDocker, kindLoad, registryAuth} from '../../src/lib/docker.js'
 import {KaosError} from '../../src/lib/errors.js'
+import {writeProject} from '../helpers/fs.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'kaos-docker-'))
 after(() => rmSync(tmp, {recursive: true, force: true}))
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmp, 'p-'))
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), {recursive: true})
-    writeFileSync(join(dir, p), c)
-  }
-  return dir
-}
+const project = (files: Record<string, string>): string => writeProject(tmp, files)
 
 const isBuildError = (re: RegExp) => (e: unknown) => e instanceof KaosError && e.exit === 9 && re.test(e.message)
 

@@ -1,6 +1,6 @@
 // Pure build planning: project detection, image references, the generated Dockerfile, init plans.
 import assert from 'node:assert/strict'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -25,18 +25,12 @@ import {readBuildRecord, writeBuildRecord} from '../../src/lib/build/record.js'
 import {mcpServerFromBuildRecord} from '../../src/lib/inputs.js'
 import {parseDocuments} from '../../src/lib/documents.js'
 import {KaosError} from '../../src/lib/errors.js'
+import {writeProject} from '../helpers/fs.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'kaos-project-'))
 after(() => rmSync(tmp, {recursive: true, force: true}))
 
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmp, 'p-'))
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), {recursive: true})
-    writeFileSync(join(dir, p), c)
-  }
-  return dir
-}
+const project = (files: Record<string, string>): string => writeProject(tmp, files)
 
 describe('parsePyprojectMeta', () => {
   it('reads name and version from [project] only', () => {

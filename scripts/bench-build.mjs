@@ -26,8 +26,8 @@ const {values: opts} = parseArgs({
 })
 if (!process.env.DOCKER_HOST) console.error('note: DOCKER_HOST is not set; using the default socket')
 register()
-const {detectProject, generateDockerfile, resolveFastmcpPath} = await import('../src/lib/build/project.ts')
-const {listContext, packContext} = await import('../src/lib/build/context.ts')
+const {detectProject, generateDockerfile, resolveFastmcpPath} = await import('../src/lib/image/project.ts')
+const {listContext, packContext} = await import('../src/lib/image/context.ts')
 
 const runs = Number(opts.runs)
 const tmp = mkdtempSync(join(tmpdir(), 'kaos-bench-'))

@@ -110,7 +110,7 @@ try {
 // --- 2. per-call latency inside one process
 const {Cluster} = await import('../src/lib/cluster/client.ts')
 const {forwardWorkload} = await import('../src/lib/cluster/portforward.ts')
-const {McpSession} = await import('../src/lib/mcp.ts')
+const {McpSession} = await import('../src/lib/mcp/session.ts')
 const {startRawpython} = await import('../test/helpers/mcp-servers.ts')
 
 async function perCall(url) {

@@ -1,11 +1,13 @@
-// Node 20's test runner does not expand globs: find the test files and hand them over.
-// usage: node scripts/run-tests.mjs unit|integration [extra node --test args…] [-- filter substrings]
+// The test entry: mocha with the unit or integration config, on every test file of that suite or
+// on the files whose paths contain one of the given substrings.
+// usage: node scripts/run-tests.mjs unit|integration [extra mocha args…] [-- filter substrings]
 import {spawnSync} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import {join, relative} from 'node:path'
 
 const [kind = 'unit', ...rest] = process.argv.slice(2)
 const suffix = kind === 'integration' ? '.it.ts' : '.test.ts'
+const config = kind === 'integration' ? '.mocharc.integration.json' : '.mocharc.json'
 const sep = rest.indexOf('--')
 const extra = sep === -1 ? rest : rest.slice(0, sep)
 const filters = sep === -1 ? [] : rest.slice(sep + 1)
@@ -26,7 +28,6 @@ if (files.length === 0) {
   console.error(`no ${kind} test files found`)
   process.exit(1)
 }
-// Integration tests share one cluster and one Docker engine: run the files one at a time.
-const concurrency = kind === 'integration' ? ['--test-concurrency=1'] : []
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...extra, ...files], {stdio: 'inherit'})
+const mocha = join('node_modules', 'mocha', 'bin', 'mocha.js')
+const r = spawnSync(process.execPath, [mocha, '--config', config, ...extra, ...files], {stdio: 'inherit'})
 process.exit(r.status ?? 1)

@@ -57,7 +57,7 @@ export const COMMANDS = {
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.
 export {Args, Flags} from '@oclif/core'
-export {KaosCommand, type KaosFlags, type KaosArgs} from './base-command.js'
+export {KaosCommand, type KaosFlags, type KaosArgs} from './cli/base-command.js'
 export {EXIT_CODES, ExitCode, KaosError, exitCodeTable} from './lib/errors.js'
 export type {Runtime, RuntimeSpec, Registry} from './lib/registry.js'
 export {RUNTIMES_HOOK, PIN_ENV, type RuntimesHook, type RuntimesHookOptions, type RuntimesHookResult, type RuntimeInput} from './lib/plugins.js'

@@ -1,11 +1,17 @@
-import {applyAll, deleteObject, findPrunable, type AppliedObject, type ObjectRef} from './cluster/apply.js'
+import {type AppliedObject, applyAll, readLive} from './cluster/apply.js'
+import {authTokens} from './cluster/auth-tokens.js'
 import {Cluster} from './cluster/client.js'
-import {authTokens, checkReferences, clusterRegistrySource, ensureNamespace} from './cluster/state.js'
+import {ensureNamespaces} from './cluster/namespaces.js'
+import {type ObjectRef, deleteObject} from './cluster/objects.js'
+import {inventoryCandidates, listPruneCandidates, prunable} from './cluster/prune.js'
+import {checkReferences} from './cluster/references.js'
+import {clusterRegistrySource} from './cluster/registry-configmap.js'
 import {type WaitResult, waitForDeployments} from './cluster/wait.js'
 import type {KaosDoc} from './documents.js'
 import {parseDuration} from './duration.js'
+import {LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
-import {type KubernetesObject, namespaceFor, render, selectorLabels} from './render/index.js'
+import {type KubernetesObject, namespaceFor, render} from './render/index.js'
 
 export interface DeployOptions {
   kubeconfig?: string
@@ -38,54 +44,63 @@ export interface DeployOutcome {
 
 /**
  * Deploy documents: registry (with the cluster ConfigMap), namespace check, token reuse, render,
- * reference checks, server-side dry run of everything, apply in order, prune, and optionally
- * wait. An invalid object or missing reference stops before anything is written.
+ * reference checks, server-side dry run of everything, apply, prune, and optionally wait. An
+ * invalid object or missing reference stops before anything is written. Requests that do not
+ * depend on each other go out together: this runs in CI hundreds of times a day.
  */
 export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: DeployHooks): Promise<DeployOutcome> {
   const progress = hooks.progress ?? (() => {})
   const timeoutMs = opts.wait ? parseDuration(opts.timeout ?? '5m') : 0
   const cluster = Cluster.connect(opts)
   const warnings: string[] = []
-  const registry = await hooks.registry(await clusterRegistrySource(cluster, opts.systemNamespace, warnings))
-  warnings.push(...registry.warnings)
   const ctx = {namespace: cluster.namespace, namespaceExplicit: cluster.namespaceExplicit}
-  const namespaces = [...new Set(docs.map((d) => namespaceFor(d, ctx)))]
-  const createdNamespaces: string[] = []
-  for (const ns of namespaces) if (await ensureNamespace(cluster, ns, Boolean(opts.createNamespace), opts.dryRun === 'server')) createdNamespaces.push(ns)
-
+  const namespaceOf = (d: KaosDoc) => namespaceFor(d, ctx)
+  const namespaces = [...new Set(docs.map(namespaceOf))]
+  const [clusterSources, createdNamespaces] = await Promise.all([
+    clusterRegistrySource(cluster, opts.systemNamespace, warnings),
+    ensureNamespaces(cluster, namespaces, Boolean(opts.createNamespace), opts.dryRun === 'server'),
+  ])
   let wrote = false
   try {
-    const tokens = await authTokens(cluster, docs, registry, (d) => namespaceFor(d, ctx))
+    const registry = await hooks.registry(clusterSources)
+    warnings.push(...registry.warnings)
+    const tokens = await authTokens(cluster, docs, registry, namespaceOf)
     const {objects, warnings: renderWarnings} = render(docs, {...ctx, registry, authTokens: tokens})
     warnings.push(...renderWarnings)
-    if (!opts.skipSecretCheck) await checkReferences(cluster, objects, docs, registry, warnings)
     progress(`validating ${objects.length} objects with the API server`)
+    // What is live now, and what an earlier deploy left that this one may prune, are read before
+    // anything is written (see prune.ts); the reference check goes out with them.
+    const [live, listed] = await Promise.all([
+      readLive(cluster, objects),
+      listPruneCandidates(cluster, objects),
+      opts.skipSecretCheck ? undefined : checkReferences(cluster, objects, docs, registry, warnings),
+    ])
+    const candidates = [...listed, ...inventoryCandidates(objects, live)]
     const applied = await applyAll(cluster, objects, {
       force: opts.forceConflicts,
       dryRun: opts.dryRun === 'server',
+      live,
       onApplied: (a) => {
         wrote = true
         progress(`${a.kind.toLowerCase()}/${a.name} ${a.action}`)
       },
     })
-    const prunable = await findPrunable(cluster, objects)
-    for (const r of prunable) {
-      await deleteObject(cluster, r, {dryRun: opts.dryRun === 'server'})
-      progress(`${r.kind.toLowerCase()}/${r.name} pruned`)
-    }
-    const outcome: DeployOutcome = {namespace: cluster.namespace, objects, applied, pruned: prunable, warnings, ...(opts.dryRun ? {dryRun: opts.dryRun} : {})}
+    const pruned = prunable(candidates, objects)
+    await Promise.all(pruned.map((r) => deleteObject(cluster, r, {dryRun: opts.dryRun === 'server'})))
+    for (const r of pruned) progress(`${r.kind.toLowerCase()}/${r.name} pruned`)
+    const outcome: DeployOutcome = {namespace: cluster.namespace, objects, applied, pruned, warnings, ...(opts.dryRun ? {dryRun: opts.dryRun} : {})}
     if (opts.wait && !opts.dryRun) {
       const targets = docs.map((d) => {
-        const ns = namespaceFor(d, ctx)
-        const sel = selectorLabels(d.kind, d.metadata.name)
-        return {name: objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === ns && o.metadata.labels?.['kaos.tools/name'] === d.metadata.name)!.metadata.name, namespace: ns, selector: Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',')}
+        const ns = namespaceOf(d)
+        const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === ns && o.metadata.labels?.[LABEL_NAME] === d.metadata.name)!
+        return {name: dep.metadata.name, namespace: ns, selector: podSelector(d.kind, d.metadata.name)}
       })
       outcome.ready = await waitForDeployments(cluster, targets, {timeoutMs, onProgress: (t, text) => progress(`deployment/${t.name}: ${text}`)})
     }
     return outcome
   } catch (error) {
     // Nothing half-applied: a namespace this run created for a deploy that failed validation goes too.
-    if (!wrote) for (const ns of createdNamespaces) await deleteObject(cluster, {kind: 'Namespace', name: ns}).catch(() => {})
+    if (!wrote) await Promise.all(createdNamespaces.map((ns) => deleteObject(cluster, {kind: 'Namespace', name: ns}).catch(() => {})))
     throw error
   }
 }

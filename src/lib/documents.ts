@@ -3,6 +3,7 @@ import {z} from 'zod'
 
 import {invalid} from './errors.js'
 import type {Registry, Runtime} from './registry.js'
+import {valueAtPath} from './schema-issues.js'
 import {didYouMeanText} from './suggest.js'
 
 import {API_VERSION, KINDS, type Kind, MAX_NAME_LENGTH, TOPIC_OF} from './kinds.js'
@@ -131,16 +132,6 @@ export type KaosDoc = MCPServerDoc | AgentDoc | ModelAPIDoc
 
 const specSchemas = {MCPServer: MCPServerSpecSchema, Agent: AgentSpecSchema, ModelAPI: ModelAPISpecSchema} as const
 
-
-/** The value at a zod issue path in the raw input (zod does not keep inputs on issues). */
-export function valueAtPath(input: unknown, path: PropertyKey[]): unknown {
-  let v = input
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined
-    v = (v as Record<PropertyKey, unknown>)[k]
-  }
-  return v
-}
 
 function issueText(issue: z.core.$ZodIssue, prefix: string, input?: unknown): string {
   const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.')

@@ -15,7 +15,7 @@ export const EXIT_CODES = [
   {code: 9, name: 'IMAGE_BUILD_FAILED', meaning: 'Docker engine unreachable, or image build, push or kind load failed'},
 ] as const
 
-type ExitName = (typeof EXIT_CODES)[number]['name']
+export type ExitName = (typeof EXIT_CODES)[number]['name']
 
 /** Exit codes by name, e.g. `ExitCode.INVALID_INPUT === 2`. */
 export const ExitCode = Object.fromEntries(EXIT_CODES.map((e) => [e.name, e.code])) as {
@@ -30,6 +30,43 @@ export function exitCodeTable(): string {
 }
 
 /**
+ * Finer-grained error codes than the exit code, for `--json` consumers (`error.code`). An error
+ * without one reports its exit code's name (e.g. `INVALID_INPUT`).
+ */
+export type KaosErrorCode =
+  | ExitName
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'TLS_ERROR'
+  | 'UNREACHABLE'
+  | 'TIMEOUT'
+  | 'NO_READY_POD'
+  | 'POD_LOST'
+  | 'PORT_FORWARD_FAILED'
+  | 'UNKNOWN_RESOURCE'
+  | 'TOOL_ERROR'
+  | 'TOOL_NOT_FOUND'
+  | 'PROMPT_NOT_FOUND'
+  | 'MCP_ERROR'
+  | 'MCP_HTTP_ERROR'
+  | 'MCP_METHOD_NOT_FOUND'
+  | 'MCP_NOT_FOUND'
+  | 'MCP_PROTOCOL_ERROR'
+  | 'MCP_UNAUTHORIZED'
+  | 'MCP_UNREACHABLE'
+  | 'CHAT_HTTP_ERROR'
+  | 'CHAT_PROTOCOL_ERROR'
+  | 'CHAT_STREAM_ERROR'
+
+export interface KaosErrorOptions {
+  /** Required: a forgotten exit code must not silently blame the user's input. */
+  exit: ExitCodeValue
+  code?: KaosErrorCode
+  suggestions?: string[]
+  data?: unknown
+}
+
+/**
  * An error kaos expects and explains: one line naming the problem and the fix, a documented exit
  * code, optional suggestions and structured data for `--json` consumers.
  */
@@ -37,12 +74,12 @@ export class KaosError extends Error {
   readonly exit: ExitCodeValue
   readonly suggestions: string[]
   readonly data?: unknown
-  readonly code: string
+  readonly code: KaosErrorCode
 
-  constructor(message: string, opts: {exit?: ExitCodeValue; suggestions?: string[]; data?: unknown; code?: string} = {}) {
+  constructor(message: string, opts: KaosErrorOptions) {
     super(message)
     this.name = 'KaosError'
-    this.exit = opts.exit ?? ExitCode.INVALID_INPUT
+    this.exit = opts.exit
     this.suggestions = opts.suggestions ?? []
     this.data = opts.data
     this.code = opts.code ?? EXIT_CODES.find((e) => e.code === this.exit)!.name

@@ -14,7 +14,7 @@ import {
   parseDocuments,
   parseKeyValues,
 } from './documents.js'
-import type {BuildRecord} from './build/record.js'
+import type {BuildRecord} from './image/record.js'
 import {invalid} from './errors.js'
 
 /** Read `-f` inputs: files, or `-` for stdin. */

@@ -1,12 +1,12 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join, resolve} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {z} from 'zod'
 
-import {valueAtPath} from './documents.js'
+import {valueAtPath} from './schema-issues.js'
 import {invalid} from './errors.js'
+import {packageRoot} from './package-root.js'
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a valid environment variable name')
 const stringList = z.union([z.string().transform((s) => [s]), z.array(z.string())])
@@ -140,14 +140,9 @@ export function loadRegistryFile(path: string): RegistrySource {
   return parseRegistryYaml(readFileSync(abs, 'utf8'), `file:${abs}`)
 }
 
-const here = dirname(fileURLToPath(import.meta.url))
-
-/** Path of the built-in registry shipped in the package (works from src/ under tsx and from dist/). */
+/** Path of the built-in registry shipped in the package. */
 export function builtinRegistryPath(): string {
-  for (const p of [join(here, '..', '..', 'registry', 'runtimes.yaml'), join(here, '..', 'registry', 'runtimes.yaml')]) {
-    if (existsSync(p)) return p
-  }
-  throw new Error(`built-in registry not found near ${here}`)
+  return join(packageRoot(), 'registry', 'runtimes.yaml')
 }
 
 let builtinCache: RegistrySource | undefined

@@ -1,11 +1,12 @@
-import {deleteObject, listOwned, workloadSelector, type ObjectRef} from './cluster/apply.js'
 import type {Cluster} from './cluster/client.js'
-import {collectionPath, objectPath} from './cluster/resources.js'
+import {type ObjectRef, deleteObject} from './cluster/objects.js'
 import {podProblem, problemText, waitForGone} from './cluster/wait.js'
-import type {KaosDoc, Kind} from './documents.js'
+import {getWorkloadDeployment, listOwnedObjects, listWorkloadDeployments, listWorkloadPods} from './cluster/workloads.js'
+import type {KaosDoc} from './documents.js'
 import {age} from './duration.js'
 import {ExitCode, KaosError} from './errors.js'
-import {ANNOTATION_ENDPOINT, ANNOTATION_TRANSPORT, ANNOTATION_RUNTIME, ANNOTATION_SOURCE, LABEL_NAME, objectName, selectorLabels} from './render/common.js'
+import {ANNOTATION_ENDPOINT, ANNOTATION_RUNTIME, ANNOTATION_SOURCE, ANNOTATION_TRANSPORT, LABEL_KIND, LABEL_NAME, objectName, podSelector} from './names.js'
+import {type Kind, TOPIC_OF} from './kinds.js'
 
 /** One row of `kaos <kind> list`, also its JSON shape. */
 export interface WorkloadSummary {
@@ -68,18 +69,17 @@ export function summarize(kind: Kind, d: any, now = Date.now()): WorkloadSummary
 
 /** kaos Deployments of one kind, in one namespace or all. `selector` is added to kaos's labels. */
 export async function listWorkloads(cluster: Cluster, kind: Kind, opts: {namespace?: string; selector?: string}): Promise<WorkloadSummary[]> {
-  const labelSelector = [workloadSelector(kind), opts.selector].filter(Boolean).join(',')
-  const list = await cluster.request<{items: any[]}>('GET', collectionPath('Deployment', opts.namespace), {query: {labelSelector}})
-  return list.items.map((d) => summarize(kind, d)).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+  const items = await listWorkloadDeployments(cluster, {kind, namespace: opts.namespace, selector: opts.selector})
+  return items.map((d) => summarize(kind, d)).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
 }
 
 /** The Deployment of a workload, or a not-found error naming it. */
 export async function getDeployment(cluster: Cluster, kind: Kind, name: string, namespace: string): Promise<any> {
-  const d = await cluster.get(objectPath('Deployment', objectName(kind, name), namespace))
-  if (!d || d.metadata?.labels?.[LABEL_NAME] !== name)
+  const d = await getWorkloadDeployment(cluster, kind, name, namespace)
+  if (!d)
     throw new KaosError(`${kind} "${name}" not found in namespace "${namespace}"`, {
       exit: ExitCode.NOT_FOUND,
-      suggestions: [`List them with \`kaos ${kind === 'MCPServer' ? 'mcp' : kind.toLowerCase()} list -A\`.`],
+      suggestions: [`List them with \`kaos ${TOPIC_OF[kind]} list -A\`.`],
     })
   return d
 }
@@ -101,8 +101,7 @@ export interface WorkloadDetail {
 
 export async function getWorkload(cluster: Cluster, kind: Kind, name: string, namespace: string): Promise<WorkloadDetail> {
   const d = await getDeployment(cluster, kind, name, namespace)
-  const sel = Object.entries(selectorLabels(kind, name)).map(([k, v]) => `${k}=${v}`).join(',')
-  const pods = await cluster.request<{items: any[]}>('GET', collectionPath('Pod', namespace), {query: {labelSelector: sel}})
+  const pods = await listWorkloadPods(cluster, kind, name, namespace)
   const s = summarize(kind, d)
   return {
     document: documentOf(d),
@@ -114,7 +113,7 @@ export async function getWorkload(cluster: Cluster, kind: Kind, name: string, na
       availableReplicas: d.status?.availableReplicas ?? 0,
       endpoint: s.endpoint,
       conditions: (d.status?.conditions ?? []).map((c: any) => ({type: c.type, status: c.status, reason: c.reason, message: c.message})),
-      pods: pods.items.map((p) => {
+      pods: pods.map((p) => {
         const problem = podProblem(p)
         return {
           name: p.metadata.name,
@@ -133,16 +132,61 @@ export async function getWorkload(cluster: Cluster, kind: Kind, name: string, na
  * the Deployment and its pods are gone. Not finding anything is a not-found error.
  */
 export async function deleteWorkload(cluster: Cluster, kind: Kind, name: string, namespace: string, opts: {wait?: boolean; timeoutMs?: number; ignoreNotFound?: boolean} = {}): Promise<ObjectRef[]> {
-  const owned = await listOwned(cluster, kind, name, namespace)
+  const owned = await listOwnedObjects(cluster, kind, name, namespace)
   if (owned.length === 0) {
     if (opts.ignoreNotFound) return []
     throw new KaosError(`${kind} "${name}" not found in namespace "${namespace}"`, {exit: ExitCode.NOT_FOUND, suggestions: ['Pass --ignore-not-found to treat that as success.']})
   }
   const deleted: ObjectRef[] = []
-  for (const r of owned) if (await deleteObject(cluster, r)) deleted.push(r)
-  if (opts.wait) {
-    const sel = Object.entries(selectorLabels(kind, name)).map(([k, v]) => `${k}=${v}`).join(',')
-    await waitForGone(cluster, {name: objectName(kind, name), namespace, selector: sel}, opts.timeoutMs ?? 300_000)
-  }
+  const existed = await Promise.all(owned.map((r) => deleteObject(cluster, r)))
+  deleted.push(...owned.filter((_, i) => existed[i]))
+  if (opts.wait) await waitForGone(cluster, {name: objectName(kind, name), namespace, selector: podSelector(kind, name)}, opts.timeoutMs ?? 300_000)
   return deleted
+}
+
+/** Every kaos workload (MCPServer, Agent, ModelAPI) in one namespace or all, from their Deployments. */
+export async function listAllWorkloads(cluster: Cluster, namespace?: string): Promise<Array<WorkloadSummary & {deployment: any}>> {
+  const items = await listWorkloadDeployments(cluster, {namespace})
+  return items
+    .map((d) => ({...summarize(d.metadata.labels[LABEL_KIND] as Kind, d), deployment: d}))
+    .sort((a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+}
+
+export type WorkloadHealth = 'Ready' | 'NotReady' | 'Failing'
+
+export interface WorkloadStatus extends WorkloadSummary {
+  health: WorkloadHealth
+  /** The first problem of a workload that is not ready. */
+  problem?: string
+}
+
+/** The first problem of a Deployment's own conditions (quota, missing service account, deadline). */
+export function deploymentProblem(d: any): string | undefined {
+  for (const c of d?.status?.conditions ?? []) {
+    if (c.type === 'ReplicaFailure' && c.status === 'True') return `${c.reason ?? 'ReplicaFailure'}: ${c.message ?? ''}`.trim()
+    if (c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded') return `ProgressDeadlineExceeded: ${c.message ?? ''}`.trim()
+  }
+  return undefined
+}
+
+/** The summary without the Deployment it was made from. */
+export function withoutDeployment({deployment: _d, ...w}: WorkloadSummary & {deployment?: unknown}): WorkloadSummary {
+  return w
+}
+
+/** Health of one workload: Ready, Failing (a problem that will not heal) or NotReady (still coming up). */
+export async function workloadHealth(cluster: Cluster, w: WorkloadSummary & {deployment: any}): Promise<WorkloadStatus> {
+  const base = withoutDeployment(w)
+  if (w.readyReplicas >= w.replicas && (w.deployment.status?.updatedReplicas ?? w.replicas) >= w.replicas) return {...base, health: 'Ready'}
+  const dp = deploymentProblem(w.deployment)
+  if (dp) return {...base, health: 'Failing', problem: dp}
+  const pods = await listWorkloadPods(cluster, w.kind, w.name, w.namespace)
+  for (const p of pods) {
+    if (p.metadata?.deletionTimestamp) continue
+    const problem = podProblem(p)
+    if (problem) return {...base, health: 'Failing', problem: problemText(problem)}
+  }
+  const live = pods.filter((p) => !p.metadata?.deletionTimestamp)
+  const why = live.length === 0 ? 'no pods yet' : `${w.readyReplicas}/${w.replicas} pods ready (${live.map((p) => `${p.metadata.name}: ${p.status?.phase ?? 'Unknown'}`).join(', ')})`
+  return {...base, health: 'NotReady', problem: why}
 }

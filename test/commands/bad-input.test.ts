@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {after, describe, it} from 'node:test'
 
 import {cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
+import {describeConcurrent, describeOrSkip} from '../helpers/mocha.js'
 
 const skip = cliUnavailable()
 const dir = tempDir('kaos-bad-input-')
@@ -105,7 +105,7 @@ const cases: Case[] = [
   {name: 'bad -o value', args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--dry-run', '-o', 'xml'], message: /Expected --output=xml to be one of: yaml, json/, outputs: false},
 ]
 
-describe('bad input exits 2 with one line and writes nothing', {skip, concurrency: 8}, () => {
+describeConcurrent('bad input exits 2 with one line and writes nothing', skip, 8, (it) => {
   it('has at least 20 cases', () => assert.ok(cases.length >= 20))
   for (const c of cases) {
     it(c.name, async () => {
@@ -136,7 +136,7 @@ describe('bad input exits 2 with one line and writes nothing', {skip, concurrenc
   }
 })
 
-describe('--json errors', {skip, concurrency: 4}, () => {
+describeConcurrent('--json errors', skip, 4, (it) => {
   const jsonCases = [
     {args: ['mcp', 'deploy', '-f', f('unknown-runtime.yaml'), '--dry-run'], message: /unknown runtime "rawpyton"/},
     {args: ['mcp', 'deploy', 'Bad_Name', '--runtime', 'rawpython', '--dry-run'], message: /DNS-1123/},
@@ -162,7 +162,7 @@ describe('--json errors', {skip, concurrency: 4}, () => {
   }
 })
 
-describe('deploy without --dry-run writes nothing on bad input', {skip}, () => {
+describeOrSkip('deploy without --dry-run writes nothing on bad input', skip, () => {
   it('without --dry-run, --create-yaml is not written when the deploy fails', async () => {
     const work = tempDir('kaos-case-')
     try {

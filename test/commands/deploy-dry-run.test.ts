@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {after, describe, it} from 'node:test'
 import {parse, parseAllDocuments} from 'yaml'
 
 import {ROOT, cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
 import {validateK8sObject} from '../helpers/k8s-schema.js'
+import {describeConcurrent} from '../helpers/mocha.js'
 
 const skip = cliUnavailable()
 const dir = tempDir('kaos-dry-run-')
@@ -17,7 +17,7 @@ const EXAMPLE = 'examples/mcpserver-rawpython.yaml'
 const yamlObjects = (text: string) => parseAllDocuments(text).map((d) => d.toJS())
 const ok = (r: {code: number; stdout: string; stderr: string}) => assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`)
 
-describe('kaos mcp deploy --dry-run', {skip, concurrency: 8}, () => {
+describeConcurrent('kaos mcp deploy --dry-run', skip, 8, (it) => {
   it('prints YAML that parses to a Deployment and a Service, and nothing on stderr', async () => {
     const r = await runCli(['mcp', 'deploy', '-f', EXAMPLE, '--dry-run'])
     ok(r)
@@ -105,7 +105,7 @@ describe('kaos mcp deploy --dry-run', {skip, concurrency: 8}, () => {
   })
 })
 
-describe('the other deploy commands, from flags', {skip, concurrency: 4}, () => {
+describeConcurrent('the other deploy commands, from flags', skip, 4, (it) => {
   it('kaos agent deploy NAME with MCP servers and a peer', async () => {
     const r = await runCli(['agent', 'deploy', 'helper', '--model-api', 'llm', '--model', 'gpt-4o', '--mcp-server', 'calc', '--mcp-server', 'k8s', '--peer', 'researcher', '--dry-run'])
     ok(r)
@@ -123,7 +123,7 @@ describe('the other deploy commands, from flags', {skip, concurrency: 4}, () => 
   })
 })
 
-describe('every example renders and validates', {skip, concurrency: 8}, () => {
+describeConcurrent('every example renders and validates', skip, 8, (it) => {
   const topic: Record<string, string> = {MCPServer: 'mcp', Agent: 'agent', ModelAPI: 'modelapi'}
   const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort()
   it('has the examples the docs promise', () => {
@@ -142,7 +142,7 @@ describe('every example renders and validates', {skip, concurrency: 8}, () => {
   }
 })
 
-describe('kaos system runtimes', {skip, concurrency: 4}, () => {
+describeConcurrent('kaos system runtimes', skip, 4, (it) => {
   it('--json lists the four built-ins, from builtin', async () => {
     const r = await runCli(['system', 'runtimes', '--json'])
     ok(r)

@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
 
 import {spawn} from 'node:child_process'
 
 import {BIN, type CliResult, ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {admin, createNamespace, deleteNamespace, faultProxy, kubectl, restartApiserver, waitReady, writeKubeconfig} from '../helpers/kube.js'
 import {requireTestbed, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
+import {describeOrSkip} from '../helpers/mocha.js'
 
 const skip = requireTestbed('cluster')
 const KC = testKubeconfig() ?? ''
@@ -45,7 +45,8 @@ async function objectsOf(ns: string, name: string): Promise<string[]> {
   return out.split('\n').filter(Boolean).sort()
 }
 
-describe('deploy against the real API server', {skip, timeout: 600_000}, () => {
+describeOrSkip('deploy against the real API server', skip, function () {
+  this.timeout(600_000)
   const ns = uniqueNamespace('deploy')
   before(async () => createNamespace(ns))
   after(async () => deleteNamespace(ns))
@@ -78,12 +79,20 @@ describe('deploy against the real API server', {skip, timeout: 600_000}, () => {
     assert.equal(list.items[0].endpoint, `http://mcpserver-calc.${ns}.svc.cluster.local:8000/mcp`)
 
     const got = json(await kaos(['mcp', 'get', 'calc', '-n', ns, '--json']))
-    assert.equal(got.document.kind, 'MCPServer')
-    assert.match(got.document.spec.params, /def sub/)
+    assert.equal(got.kind, 'MCPServer')
+    assert.match(got.spec.params, /def sub/)
     assert.equal(got.status.readyReplicas, 1)
 
     const endpoints = json(await kaos(['mcp', 'endpoints', '-n', ns, '--json']))
     assert.deepEqual(endpoints.endpoints, [{name: 'calc', namespace: ns, url: `http://mcpserver-calc.${ns}.svc.cluster.local:8000/mcp`, transport: 'streamable-http'}])
+
+    // -o json is the same shape as --json, for every command that has both.
+    for (const args of [['mcp', 'list'], ['mcp', 'get', 'calc'], ['mcp', 'endpoints']]) {
+      const a = json(await kaos([...args, '-n', ns, '--json']))
+      const b = json(await kaos([...args, '-n', ns, '-o', 'json']))
+      for (const x of [a, b]) for (const i of x.items ?? []) delete i.age
+      assert.deepEqual(b, a, `${args.join(' ')}: -o json and --json differ`)
+    }
 
     const logs = await kaos(['mcp', 'logs', 'calc', '-n', ns, '--tail', '50'])
     assert.equal(logs.code, 0, logs.stderr)
@@ -124,6 +133,30 @@ spec:
     assert.deepEqual(await objectsOf(ns, 'llm').then((o) => o.filter((x) => !x.startsWith('replicaset'))), ['configmap/modelapi-llm-config', 'deployment.apps/modelapi-llm', 'service/modelapi-llm'])
 
     json(await kaos(['modelapi', 'delete', 'llm', '-n', ns, '--wait', '--json']))
+  })
+
+  it('prunes an object whose labels were edited away (from the inventory read before applying); the server dry run reports the same', async () => {
+    const withLiteral = `apiVersion: kaos.tools/v1alpha1
+kind: ModelAPI
+metadata: {name: inv}
+spec:
+  mode: Proxy
+  proxyConfig: {models: [gpt-4o], provider: openai, apiKey: {value: sk-literal}}
+`
+    const withRef = withLiteral.replace('apiKey: {value: sk-literal}', 'apiKey: {valueFrom: {secretKeyRef: {name: openai-inv, key: api-key}}}')
+    kubectl('create', 'secret', 'generic', 'openai-inv', '-n', ns, '--from-literal=api-key=sk-test')
+    json(await kaos(['modelapi', 'deploy', '-f', file(withLiteral), '-n', ns, '--json']))
+    // Someone strips kaos's labels: only the inventory on the live Deployment still names it.
+    kubectl('label', 'secret', 'modelapi-inv-api-key', '-n', ns, 'kaos.tools/name-', 'kaos.tools/kind-', 'app.kubernetes.io/managed-by-')
+    const planned = json(await kaos(['modelapi', 'deploy', '-f', file(withRef), '-n', ns, '--dry-run=server', '--json']))
+    assert.deepEqual(planned.pruned, [{kind: 'Secret', name: 'modelapi-inv-api-key', namespace: ns}])
+    assert.equal(kubectl('get', 'secret', '-n', ns, 'modelapi-inv-api-key', '-o', 'name').trim(), 'secret/modelapi-inv-api-key', 'a dry run deletes nothing')
+    const real = json(await kaos(['modelapi', 'deploy', '-f', file(withRef), '-n', ns, '--json']))
+    assert.deepEqual(real.pruned, planned.pruned, 'the real deploy prunes what its dry run said')
+    assert.equal(kubectl('get', 'secret', '-n', ns, '--ignore-not-found', 'modelapi-inv-api-key', '-o', 'name').trim(), '')
+    // Nothing left to prune once the inventory no longer lists it.
+    assert.deepEqual(json(await kaos(['modelapi', 'deploy', '-f', file(withRef), '-n', ns, '--json'])).pruned, [])
+    json(await kaos(['modelapi', 'delete', 'inv', '-n', ns, '--wait', '--json']))
   })
 
   it('Agent and hosted ModelAPI round trip, with waits', async () => {
@@ -238,7 +271,8 @@ spec:
   })
 })
 
-describe('wait diagnostics (kwok failure stages)', {skip, timeout: 300_000}, () => {
+describeOrSkip('wait diagnostics (kwok failure stages)', skip, function () {
+  this.timeout(300_000)
   const ns = uniqueNamespace('wait')
   before(async () => createNamespace(ns))
   after(async () => deleteNamespace(ns))
@@ -295,7 +329,8 @@ spec:
   })
 })
 
-describe('resilience', {skip, timeout: 300_000}, () => {
+describeOrSkip('resilience', skip, function () {
+  this.timeout(300_000)
   const ns = uniqueNamespace('res')
   before(async () => createNamespace(ns))
   after(async () => deleteNamespace(ns))

@@ -6,14 +6,14 @@ import {execFileSync, spawn} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {Cluster} from '../../src/lib/cluster/client.js'
-import {collectionPath, objectPath} from '../../src/lib/cluster/resources.js'
+import {collectionPath, objectPath} from '../../src/lib/cluster/paths.js'
 import {BIN, type CliResult, cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
 import {freePort} from '../helpers/mcp-servers.js'
 import {requireTestbed, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
+import {describeOrSkip} from '../helpers/mocha.js'
 
 const skip = cliUnavailable() || requireTestbed('cluster')
 const KC = testKubeconfig() ?? ''
@@ -99,7 +99,7 @@ async function deleteNamespace(ns: string): Promise<void> {
   }
 }
 
-describe('kaos mcp invoke: rawpython through the port-forward', {skip}, () => {
+describeOrSkip('kaos mcp invoke: rawpython through the port-forward', skip, () => {
   const ns = uniqueNamespace('inv-raw')
   before(async () => {
     await deploy('mcp', CALC('calc'), ns)
@@ -206,7 +206,7 @@ describe('kaos mcp invoke: rawpython through the port-forward', {skip}, () => {
   })
 })
 
-describe('kaos mcp invoke: kubernetes-mcp-server', {skip}, () => {
+describeOrSkip('kaos mcp invoke: kubernetes-mcp-server', skip, () => {
   const ns = uniqueNamespace('inv-k8s')
   before(async () => {
     await deploy('mcp', 'apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata:\n  name: k8s\nspec:\n  runtime: kubernetes\n  container:\n    args: ["--port", "8000", "--read-only"]\n', ns)
@@ -228,7 +228,7 @@ describe('kaos mcp invoke: kubernetes-mcp-server', {skip}, () => {
   })
 })
 
-describe('kaos mcp invoke: slack-mcp-server with the bearer token kaos generated', {skip}, () => {
+describeOrSkip('kaos mcp invoke: slack-mcp-server with the bearer token kaos generated', skip, () => {
   const ns = uniqueNamespace('inv-slack')
   before(async () => {
     await deploy(
@@ -258,7 +258,7 @@ describe('kaos mcp invoke: slack-mcp-server with the bearer token kaos generated
   })
 })
 
-describe('kaos modelapi invoke: a real LiteLLM proxy with a mocked model', {skip}, () => {
+describeOrSkip('kaos modelapi invoke: a real LiteLLM proxy with a mocked model', skip, () => {
   const ns = uniqueNamespace('inv-llm')
   before(async () => {
     await deploy(

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict'
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
-import {after, before, describe, it} from 'node:test'
 
 import {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import {StreamableHTTPClientTransport} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
@@ -13,6 +12,7 @@ import Docker from 'dockerode'
 
 import {cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
 import {freePort} from '../helpers/mcp-servers.js'
+import {describeOrSkip} from '../helpers/mocha.js'
 
 const DOCKER_HOST = process.env.DOCKER_HOST
 const PYTHON_IMAGE = process.env.KAOS_TESTBED_PYTHON_IMAGE ?? 'localhost/kaos-test/python:3.11-slim'
@@ -74,7 +74,7 @@ async function runIn(image: string, cmd: string[]): Promise<string> {
   return text
 }
 
-describe('kaos mcp build (Docker API)', {skip}, () => {
+describeOrSkip('kaos mcp build (Docker API)', skip, () => {
   before(async () => {
     await docker.ping()
   })

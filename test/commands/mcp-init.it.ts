@@ -7,13 +7,13 @@ import {existsSync, rmSync, symlinkSync} from 'node:fs'
 import {request} from 'node:http'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
-import {after, describe, it} from 'node:test'
 
 import {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import {StreamableHTTPClientTransport} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 
 import {ROOT, cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
 import {freePort} from '../helpers/mcp-servers.js'
+import {itOrSkip} from '../helpers/mocha.js'
 
 const MCP_VERSION = '1.30.0'
 const work = tempDir('kaos-init-run-')
@@ -101,7 +101,7 @@ function start(cmd: string, args: string[], cwd: string, env: Record<string, str
 const py = cliUnavailable() ? {why: cliUnavailable()} : mcpPython()
 
 describe('generated projects run as they are', () => {
-  it('python: `python server.py` answers tools/list, /healthz, and any Host header', {skip: py.why}, async () => {
+  itOrSkip('python: `python server.py` answers tools/list, /healthz, and any Host header', py.why, async () => {
     const r = await runCli(['mcp', 'init', 'calc'], {cwd: work})
     assert.equal(r.code, 0, r.stderr)
     const port = await freePort()
@@ -120,7 +120,7 @@ describe('generated projects run as they are', () => {
     strict.child.kill('SIGTERM')
   })
 
-  it('typescript: the compiled server answers tools/list', {skip: cliUnavailable()}, async () => {
+  itOrSkip('typescript: the compiled server answers tools/list', cliUnavailable(), async () => {
     const r = await runCli(['mcp', 'init', 'weather', '--template', 'typescript'], {cwd: work})
     assert.equal(r.code, 0, r.stderr)
     const dir = join(work, 'weather')

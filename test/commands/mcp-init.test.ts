@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {after, describe, it} from 'node:test'
 
 import {cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
+import {describeOrSkip} from '../helpers/mocha.js'
 
 const work = tempDir('kaos-mcp-init-')
 after(() => rmSync(work, {recursive: true, force: true}))
@@ -15,7 +15,7 @@ interface Obj {
   spec: {template: {spec: {containers: Array<{image: string; imagePullPolicy?: string}>}}}
 }
 
-describe('kaos mcp init (built CLI)', {skip: cliUnavailable()}, () => {
+describeOrSkip('kaos mcp init (built CLI)', cliUnavailable(), () => {
   it('with stdin closed and CI unset: no prompt, defaults (python) used', async () => {
     const r = await runCli(['mcp', 'init', 'calc'], {cwd: work, env: {CI: undefined}, timeoutMs: 20_000})
     assert.equal(r.code, 0, r.stderr)

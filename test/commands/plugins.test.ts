@@ -6,8 +6,8 @@ import {spawnSync} from 'node:child_process'
 import {cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
+import {describeOrSkip} from '../helpers/mocha.js'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const built = existsSync(join(repo, 'dist', 'index.js')) && existsSync(join(repo, 'oclif.manifest.json'))
@@ -56,7 +56,7 @@ function runtimesJson(extraEnv: NodeJS.ProcessEnv = {}): {runtimes: Array<{name:
   return JSON.parse(r.stdout)
 }
 
-describe('plugins (built CLI)', {skip: built ? false : 'run `npm run build` first'}, () => {
+describeOrSkip('plugins (built CLI)', built ? false : 'run `npm run build` first', () => {
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), 'kaos-plugins-'))
     // Everything oclif and kaos keep per user goes to the temp dir: linked plugins, caches, config.
@@ -193,10 +193,10 @@ describe('plugins (built CLI)', {skip: built ? false : 'run `npm run build` firs
   })
 })
 
-describe('plugins install (built CLI)', {skip: built ? false : 'run `npm run build` first'}, () => {
+describeOrSkip('plugins install (built CLI)', built ? false : 'run `npm run build` first', () => {
   it('installs a packed plugin into the data dir; its command imports kaos-cli from the running kaos', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kaos-plugins-install-'))
-    const env = {...process.env, KAOS_DATA_DIR: join(dir, 'data'), KAOS_CACHE_DIR: join(dir, 'cache'), KAOS_CONFIG_DIR: join(dir, 'config'), XDG_CONFIG_HOME: join(dir, 'xdg-config')}
+    const env: NodeJS.ProcessEnv = {...process.env, KAOS_DATA_DIR: join(dir, 'data'), KAOS_CACHE_DIR: join(dir, 'cache'), KAOS_CONFIG_DIR: join(dir, 'config'), XDG_CONFIG_HOME: join(dir, 'xdg-config')}
     delete env.KAOS_REGISTRY
     const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [bin, ...args], {cwd: root, env: {...env, ...extra}, encoding: 'utf8', timeout: 180_000})
     try {
@@ -216,7 +216,7 @@ describe('plugins install (built CLI)', {skip: built ? false : 'run `npm run bui
   })
 })
 
-describe('plugin author types', {skip: existsSync(join(root, 'dist', 'types', 'index.d.ts')) ? false : 'run `npm run build` first'}, () => {
+describeOrSkip('plugin author types', existsSync(join(root, 'dist', 'types', 'index.d.ts')) ? false : 'run `npm run build` first', () => {
   it('a TypeScript plugin type-checks against kaos-cli (hook type, Hooks augmentation, KaosCommand)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kaos-typed-plugin-'))
     try {

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {after, before, describe, it} from 'node:test'
 
 import {type CliResult, runCli, tempDir} from '../helpers/cli.js'
 import {admin, createNamespace, deleteNamespace, writeKubeconfig} from '../helpers/kube.js'
 import {requireTestbed, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
+import {describeOrSkip} from '../helpers/mocha.js'
 
 const skip = requireTestbed('cluster')
 const KC = testKubeconfig() ?? ''
@@ -49,7 +49,8 @@ async function gone(path: string): Promise<boolean> {
   return !o || Boolean(o.metadata?.deletionTimestamp)
 }
 
-describe('kaos system install / runtimes / uninstall', {skip, timeout: 300_000}, () => {
+describeOrSkip('kaos system install / runtimes / uninstall', skip, function () {
+  this.timeout(300_000)
   const sys = uniqueNamespace('kaos-sys')
   after(async () => deleteNamespace(sys))
 
@@ -153,7 +154,8 @@ describe('kaos system install / runtimes / uninstall', {skip, timeout: 300_000},
   })
 })
 
-describe('kaos system create-rbac (checked with SubjectAccessReview)', {skip, timeout: 300_000}, () => {
+describeOrSkip('kaos system create-rbac (checked with SubjectAccessReview)', skip, function () {
+  this.timeout(300_000)
   const a = uniqueNamespace('rbac-a')
   const b = uniqueNamespace('rbac-b')
   const group = `kaos-it-${process.pid}.example.com`
@@ -282,7 +284,8 @@ describe('kaos system create-rbac (checked with SubjectAccessReview)', {skip, ti
   })
 })
 
-describe('kaos system status', {skip, timeout: 300_000}, () => {
+describeOrSkip('kaos system status', skip, function () {
+  this.timeout(300_000)
   const ns = uniqueNamespace('status')
   before(async () => createNamespace(ns))
   after(async () => deleteNamespace(ns))

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import type net from 'node:net'
-import {after, before, describe, it} from 'node:test'
 
 import {chatCompletion, errorMessageOf, parseSse} from '../../src/lib/chat.js'
 import {KaosError} from '../../src/lib/errors.js'
 import {cliUnavailable, runCli} from '../helpers/cli.js'
+import {itOrSkip} from '../helpers/mocha.js'
 
 describe('parseSse', () => {
   it('splits events, joins data lines, skips comments, keeps the unfinished rest', () => {
@@ -107,7 +107,7 @@ describe('chatCompletion', () => {
     assert.ok(Date.now() - t0 < 2000)
   })
 
-  it('CLI: kaos modelapi invoke --url, plain and --stream', {skip: cliUnavailable()}, async () => {
+  itOrSkip('CLI: kaos modelapi invoke --url, plain and --stream', cliUnavailable(), async () => {
     const plain = await runCli(['modelapi', 'invoke', '--url', base, '--model', 'mx', '-m', 'yo'])
     assert.equal(plain.code, 0, plain.stderr)
     assert.equal(plain.stdout, 'echo: yo\n')

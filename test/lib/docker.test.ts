@@ -4,10 +4,9 @@ import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after, describe, it} from 'node:test'
 
-import {contextHash, listContext, packContext, tarNames} from '../../src/lib/build/context.js'
-import {connectDocker, kindLoad, registryAuth} from '../../src/lib/docker.js'
+import {contextHash, listContext, packContext, tarNames} from '../../src/lib/image/context.js'
+import {connectDocker, kindLoad, registryAuth} from '../../src/lib/image/docker.js'
 import {KaosError} from '../../src/lib/errors.js'
 import {writeProject} from '../helpers/fs.js'
 

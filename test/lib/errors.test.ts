@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {describe, it} from 'node:test'
 
 import {EXIT_CODES, ExitCode, KaosError, exitCodeTable} from '../../src/lib/errors.js'
 import {ROOT} from '../helpers/cli.js'
@@ -28,10 +27,11 @@ describe('exit codes', () => {
     for (const e of EXIT_CODES) assert.match(t, new RegExp(`^\\s*${e.code}  ${e.meaning.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'))
   })
 
-  it('KaosError defaults to invalid input and names its code', () => {
-    const e = new KaosError('bad')
+  it('KaosError names its exit code unless given a finer code', () => {
+    const e = new KaosError('bad', {exit: ExitCode.INVALID_INPUT})
     assert.equal(e.exit, 2)
     assert.equal(e.code, 'INVALID_INPUT')
     assert.equal(new KaosError('x', {exit: ExitCode.NOT_FOUND}).code, 'NOT_FOUND')
+    assert.equal(new KaosError('x', {exit: ExitCode.CLUSTER_UNREACHABLE, code: 'FORBIDDEN'}).code, 'FORBIDDEN')
   })
 })

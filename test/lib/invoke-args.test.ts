@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import {describe, it} from 'node:test'
 
 import {KaosError} from '../../src/lib/errors.js'
 import {
@@ -12,7 +11,7 @@ import {
   parseArgsJson,
   schemaTypes,
   validateArguments,
-} from '../../src/lib/invoke-args.js'
+} from '../../src/lib/invoke/args.js'
 
 const ADD: JsonSchema = {
   type: 'object',
@@ -147,9 +146,13 @@ describe('validateArguments', () => {
     const problems = validateArguments({aa: 1, b: 'x'}, ADD)
     assert.deepEqual(problems, ['unknown argument "aa". Did you mean "a"?', 'missing required argument "a"', 'argument "b": expected integer, got string "x"'])
   })
-  it('a tool without properties takes no arguments', () => {
-    assert.deepEqual(validateArguments({x: 1}, {type: 'object', properties: {}}), ['unknown argument "x" (it takes no arguments)'])
+  it('a tool that forbids extras and has no properties takes no arguments', () => {
+    assert.deepEqual(validateArguments({x: 1}, {type: 'object', properties: {}, additionalProperties: false}), ['unknown argument "x" (it takes no arguments)'])
     assert.deepEqual(validateArguments({}, {type: 'object'}), [])
+  })
+  it('extra arguments are allowed where the schema does not forbid them (JSON Schema default)', () => {
+    assert.deepEqual(validateArguments({x: 1}, {type: 'object', properties: {}}), [])
+    assert.deepEqual(validateArguments({a: 1, b: 2, c: 3}, {...ADD, additionalProperties: undefined}), [])
   })
   it('additionalProperties lets extra arguments through', () => {
     assert.deepEqual(validateArguments({x: 1}, {type: 'object', properties: {}, additionalProperties: true}), [])
@@ -192,9 +195,15 @@ describe('buildArguments', () => {
   })
   it('a tool with no arguments says so', () => {
     assert.throws(
-      () => buildArguments({what: 'tool "ping"', schema: {type: 'object', properties: {}}, args: parseArgFlags(['x=1'])}),
+      () => buildArguments({what: 'tool "ping"', schema: {type: 'object', properties: {}, additionalProperties: false}, args: parseArgFlags(['x=1'])}),
       (e: KaosError) => e.suggestions[0] === 'tool "ping" takes no arguments',
     )
+  })
+  it('an argument the schema allows but does not name is sent, with a warning and a did-you-mean', () => {
+    const warnings: string[] = []
+    const schema: JsonSchema = {type: 'object', properties: {city: {type: 'string'}}}
+    assert.deepEqual(buildArguments({what: 'tool "weather"', schema, args: parseArgFlags(['city=Oslo', 'citty=Bergen']), warnings}), {city: 'Oslo', citty: 'Bergen'})
+    assert.deepEqual(warnings, ['tool "weather" does not declare argument "citty"; sending it anyway (its schema allows extra arguments). Did you mean "city"?'])
   })
 })
 

@@ -2,10 +2,10 @@
 // server (npm, streamable HTTP) and kaos's rawpython runtime (FastMCP).
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync, rmSync} from 'node:fs'
-import {after, before, describe, it} from 'node:test'
 
 import {KaosError} from '../../src/lib/errors.js'
-import {McpSession, OutputFiles, prettyText, renderContent, renderToolResult} from '../../src/lib/mcp.js'
+import {OutputFiles, prettyText, renderContent, renderToolResult} from '../../src/cli/format/mcp.js'
+import {McpSession} from '../../src/lib/mcp/session.js'
 import {tempDir} from '../helpers/cli.js'
 import {type RunningServer, everythingUnavailable, freePort, rawpythonUnavailable, startEverything, startRawpython} from '../helpers/mcp-servers.js'
 
@@ -53,7 +53,7 @@ describe('renderers', () => {
   })
 })
 
-describe('McpSession against the everything server (streamable HTTP)', {skip: everythingUnavailable()}, () => {
+describeOrSkip('McpSession against the everything server (streamable HTTP)', everythingUnavailable(), () => {
   let server: RunningServer
   let session: McpSession
   before(async () => {
@@ -127,7 +127,7 @@ describe('McpSession against the everything server (streamable HTTP)', {skip: ev
   })
 })
 
-describe('McpSession against rawpython (FastMCP)', {skip: rawpythonUnavailable()}, () => {
+describeOrSkip('McpSession against rawpython (FastMCP)', rawpythonUnavailable(), () => {
   let server: RunningServer
   before(async () => {
     server = await startRawpython(RAW_CODE)
@@ -208,7 +208,7 @@ describe('McpSession failures', () => {
     await assert.rejects(McpSession.connect({url: `http://127.0.0.1:${port}/mcp`}), (e: KaosError) => e.exit === 5 && e.code === 'MCP_UNREACHABLE' && /ECONNREFUSED/.test(e.message))
   })
 
-  it('the server dies mid-call: a clear error at once, no hang', {skip: rawpythonUnavailable()}, async () => {
+  itOrSkip('the server dies mid-call: a clear error at once, no hang', rawpythonUnavailable(), async () => {
     const server = await startRawpython(RAW_CODE)
     const s = await McpSession.connect({url: server.url, timeoutMs: 30_000})
     try {
@@ -236,3 +236,5 @@ describe('McpSession failures', () => {
     assert.ok(!existsSync('x-1.bin'))
   })
 })
+
+import {describeOrSkip, itOrSkip} from '../helpers/mocha.js'

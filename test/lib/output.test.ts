@@ -2,10 +2,11 @@ import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after, describe, it} from 'node:test'
 import {parse, parseAllDocuments} from 'yaml'
 
-import {formatObjects, objectFileName, table, toJsonList, toYamlDocuments, writeOutputDir} from '../../src/lib/output.js'
+import {formatObjects, toJsonList, toYamlDocuments} from '../../src/cli/format/objects.js'
+import {table} from '../../src/cli/format/table.js'
+import {objectFileName, writeOutputDir} from '../../src/lib/output-dir.js'
 import type {KubernetesObject} from '../../src/lib/render/index.js'
 
 const objects: KubernetesObject[] = [

@@ -1,6 +1,5 @@
 import type {Config} from '@oclif/core'
 import assert from 'node:assert/strict'
-import {describe, it} from 'node:test'
 
 import {pluginRegistrySources, pluginSource} from '../../src/lib/plugin-runtimes.js'
 import {PIN_ENV, RUNTIMES_HOOK, pinnedRuntimes} from '../../src/lib/plugins.js'

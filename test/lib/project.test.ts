@@ -3,10 +3,9 @@ import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after, describe, it} from 'node:test'
 import {parse} from 'yaml'
 
-import {planInit} from '../../src/lib/build/init.js'
+import {planInit} from '../../src/lib/image/init.js'
 import {
   DEFAULT_BASE_IMAGES,
   detectProject,
@@ -20,8 +19,8 @@ import {
   resolveFastmcpPath,
   splitReference,
   toResourceName,
-} from '../../src/lib/build/project.js'
-import {readBuildRecord, writeBuildRecord} from '../../src/lib/build/record.js'
+} from '../../src/lib/image/project.js'
+import {readBuildRecord, writeBuildRecord} from '../../src/lib/image/record.js'
 import {mcpServerFromBuildRecord} from '../../src/lib/inputs.js'
 import {parseDocuments} from '../../src/lib/documents.js'
 import {KaosError} from '../../src/lib/errors.js'

@@ -1,11 +1,11 @@
 // Pure RBAC planning for `kaos system create-rbac`: what objects and rules a request turns into.
 import assert from 'node:assert/strict'
-import {describe, it} from 'node:test'
 
 import type {ApiResource, ResolvedResource} from '../../src/lib/cluster/discovery.js'
 import {resolveResource} from '../../src/lib/cluster/discovery.js'
 import {KaosError} from '../../src/lib/errors.js'
-import {LABEL_RBAC_FOR, LABEL_RBAC_NAMESPACE, planRbac, roleName, splitList, validateVerbs} from '../../src/lib/rbac.js'
+import {LABEL_RBAC_FOR, LABEL_RBAC_NAMESPACE} from '../../src/lib/names.js'
+import {planRbac, roleName, splitList, validateVerbs} from '../../src/lib/system/rbac-plan.js'
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {describe, it} from 'node:test'
 import {parse} from 'yaml'
 
 import {

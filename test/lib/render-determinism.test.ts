@@ -1,10 +1,9 @@
 // Rendering is a pure function: same input, same bytes; the pod-spec hash moves exactly when what
 // runs in the pod moves, and the config hash with the LiteLLM config.
 import assert from 'node:assert/strict'
-import {describe, it} from 'node:test'
 
 import {type KaosDoc, parseDocuments} from '../../src/lib/documents.js'
-import {toYamlDocuments} from '../../src/lib/output.js'
+import {toYamlDocuments} from '../../src/cli/format/objects.js'
 import {builtinRegistry, mergeRegistry} from '../../src/lib/registry.js'
 import {type KubernetesObject, deepMerge, render, shortHash, stableStringify} from '../../src/lib/render/index.js'
 

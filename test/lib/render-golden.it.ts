@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict'
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
 import {parseAllDocuments} from 'yaml'
 
 import {applyObject} from '../../src/lib/cluster/apply.js'
@@ -12,11 +11,13 @@ import type {KubernetesObject} from '../../src/lib/render/common.js'
 import {ROOT} from '../helpers/cli.js'
 import {admin, createNamespace, deleteNamespace} from '../helpers/kube.js'
 import {requireTestbed, uniqueNamespace} from '../helpers/testbed.js'
+import {describeOrSkip} from '../helpers/mocha.js'
 
 const skip = requireTestbed('cluster')
 const GOLDEN = join(ROOT, 'test', 'fixtures', 'golden')
 
-describe('golden fixtures pass server-side dry run with strict validation', {skip, timeout: 120_000}, () => {
+describeOrSkip('golden fixtures pass server-side dry run with strict validation', skip, function () {
+  this.timeout(120_000)
   const ns = uniqueNamespace('golden')
   before(async () => createNamespace(ns))
   after(async () => deleteNamespace(ns))

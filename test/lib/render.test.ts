@@ -4,11 +4,10 @@
 import assert from 'node:assert/strict'
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
-import {describe, it} from 'node:test'
 import {parseAllDocuments} from 'yaml'
 
 import {parseDocuments} from '../../src/lib/documents.js'
-import {toYamlDocuments} from '../../src/lib/output.js'
+import {toYamlDocuments} from '../../src/cli/format/objects.js'
 import {builtinRegistry, mergeRegistry, parseRegistry} from '../../src/lib/registry.js'
 import {type KubernetesObject, render} from '../../src/lib/render/index.js'
 import {INPUTS_DIR, expectGolden} from '../helpers/golden.js'

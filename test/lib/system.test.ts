@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict'
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {describe, it} from 'node:test'
 
 import {builtinRegistry, mergeRegistry, parseRegistryYaml} from '../../src/lib/registry.js'
-import {compareWithBuiltin, deploymentProblem, installObjects, installRegistry, registryConfigMapYaml, unpinnedImageWarnings} from '../../src/lib/system.js'
+import {installObjects, installRegistry, registryConfigMapYaml} from '../../src/lib/system/install.js'
+import {compareWithBuiltin, unpinnedImageWarnings} from '../../src/lib/system/status.js'
+import {deploymentProblem} from '../../src/lib/workloads.js'
 import {tempDir} from '../helpers/cli.js'
 
 describe('install objects', () => {

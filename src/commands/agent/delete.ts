@@ -1,4 +1,4 @@
-import {DeleteCommand} from '../../workload-commands.js'
+import {DeleteCommand} from '../../cli/workload-commands.js'
 
 export default class AgentDelete extends DeleteCommand {
   static summary = 'Delete a agent and every object kaos created for it'

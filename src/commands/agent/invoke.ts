@@ -1,4 +1,4 @@
-import {ChatCommand, chatFlags} from '../../chat-command.js'
+import {ChatCommand, chatFlags} from '../../cli/chat-command.js'
 
 export default class AgentInvoke extends ChatCommand {
   static summary = "Send a message to an agent (its OpenAI-compatible /v1/chat/completions)"

@@ -1,4 +1,4 @@
-import {ListCommand} from '../../workload-commands.js'
+import {ListCommand} from '../../cli/workload-commands.js'
 
 export default class AgentList extends ListCommand {
   static summary = 'List agents with readiness and in-cluster endpoint'

@@ -1,4 +1,4 @@
-import {LogsCommand} from '../../workload-commands.js'
+import {LogsCommand} from '../../cli/workload-commands.js'
 
 export default class AgentLogs extends LogsCommand {
   static summary = 'Print the logs of every pod and container of a agent'

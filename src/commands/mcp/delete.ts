@@ -1,4 +1,4 @@
-import {DeleteCommand} from '../../workload-commands.js'
+import {DeleteCommand} from '../../cli/workload-commands.js'
 
 export default class McpDelete extends DeleteCommand {
   static summary = 'Delete an MCP server and every object kaos created for it'

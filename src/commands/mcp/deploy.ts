@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DeployCommand, deployFlags} from '../../deploy-command.js'
+import {DeployCommand, deployFlags} from '../../cli/deploy-command.js'
 import type {KaosDoc} from '../../lib/documents.js'
 import type {McpFlags} from '../../lib/inputs.js'
 

@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
-import {stringify} from 'yaml'
 
-import {KaosCommand} from '../../base-command.js'
-import {table} from '../../lib/output.js'
+import {KaosCommand} from '../../cli/base-command.js'
+import {table} from '../../cli/format/table.js'
 
 /** The contract an application stores to reach MCP servers in-cluster. */
 export interface McpEndpoint {
@@ -27,8 +26,7 @@ export default class McpEndpoints extends KaosCommand<typeof McpEndpoints> {
     const items = await listWorkloads(cluster, 'MCPServer', {namespace: this.flags['all-namespaces'] ? undefined : cluster.namespace, selector: this.flags.selector})
     const endpoints: McpEndpoint[] = items.map((i) => ({name: i.name, namespace: i.namespace, url: i.endpoint, transport: i.transport === 'sse' ? 'sse' : 'streamable-http'}))
     if (this.jsonEnabled()) return {endpoints}
-    if (this.flags.output === 'json') this.log(JSON.stringify(endpoints, null, 2))
-    else if (this.flags.output === 'yaml') this.log(stringify(endpoints))
+    if (this.flags.output === 'json' || this.flags.output === 'yaml') await this.printStructured({endpoints}, this.flags.output)
     else this.log(table(['NAMESPACE', 'NAME', 'URL', 'TRANSPORT'], endpoints.map((e) => [e.namespace, e.name, e.url, e.transport])))
     return {endpoints}
   }

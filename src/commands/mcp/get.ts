@@ -1,4 +1,4 @@
-import {GetCommand} from '../../workload-commands.js'
+import {GetCommand} from '../../cli/workload-commands.js'
 
 export default class McpGet extends GetCommand {
   static summary = 'Show an MCP server: its kaos document and live status'

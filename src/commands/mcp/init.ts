@@ -2,9 +2,9 @@ import {Args, Flags} from '@oclif/core'
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative, resolve} from 'node:path'
 
-import {KaosCommand} from '../../base-command.js'
-import {TEMPLATES} from '../../lib/build/templates.js'
-import {type ProjectType, toResourceName} from '../../lib/build/project.js'
+import {KaosCommand} from '../../cli/base-command.js'
+import {TEMPLATES} from '../../lib/image/templates.js'
+import {type ProjectType, toResourceName} from '../../lib/image/project.js'
 import {MAX_NAME_LENGTH} from '../../lib/kinds.js'
 import {invalid} from '../../lib/errors.js'
 
@@ -75,7 +75,7 @@ Missing answers (NAME, --template, --create-yaml) are asked interactively only o
     const createYaml = flags['create-yaml'] ?? (prompts ? await prompts.confirm({message: 'Write mcp.yaml for kaos mcp deploy -f?', default: true}) : false)
 
     const dir = resolve(flags.dir ?? name)
-    const {planInit} = await import('../../lib/build/init.js')
+    const {planInit} = await import('../../lib/image/init.js')
     const plan = planInit({name, template, createDockerfile: flags['create-dockerfile'], createYaml})
     const existing = plan.files.filter((f) => existsSync(join(dir, f.path))).map((f) => f.path)
     if (existing.length > 0 && !flags.force) {

@@ -1,23 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
-import {KaosCommand} from '../../base-command.js'
-import type {Cluster} from '../../lib/cluster/client.js'
-import type {PortForwarder} from '../../lib/cluster/portforward.js'
+import {KaosCommand} from '../../cli/base-command.js'
+import {withHeld} from '../../cli/interrupt.js'
 import {parseDuration} from '../../lib/duration.js'
-import {ExitCode, KaosError, invalid} from '../../lib/errors.js'
-import {onInterrupt, parseHeaders} from '../../lib/interrupt.js'
-import {type JsonSchema, buildArguments, describeSchema, parseArgFlags, parseArgsJson} from '../../lib/invoke-args.js'
-import type {McpSession, McpToolResult, McpTransportKind} from '../../lib/mcp.js'
-import type {Runtime} from '../../lib/registry.js'
-
-interface Target {
-  url: string
-  transport: McpTransportKind
-  headers: Record<string, string>
-  forwarder?: PortForwarder
-  /** For messages: `MCPServer "calc" (pod …)` or the URL. */
-  label: string
-}
+import {invalid} from '../../lib/errors.js'
+import {parseArgFlags, parseArgsJson, parseHeaders} from '../../lib/invoke/args.js'
+import type {McpAction, McpActionResult} from '../../lib/invoke/mcp.js'
+import type {McpTransportKind} from '../../lib/mcp/session.js'
 
 export default class McpInvoke extends KaosCommand<typeof McpInvoke> {
   static summary = 'Call an MCP server: list its tools, call one, read resources, get prompts'
@@ -74,212 +63,76 @@ Exit codes: 2 bad arguments (checked before the call, the schema is shown); 5 no
     const timeoutMs = parseDuration(flags.timeout)
     const headers = parseHeaders(flags.header)
     // Parse the arguments before connecting: a typo fails fast.
-    const argsJson = parseArgsJson(flags.args)
-    const argPairs = parseArgFlags(flags.arg)
+    const json = parseArgsJson(flags.args)
+    const pairs = parseArgFlags(flags.arg)
+    const skipValidation = flags['skip-validation']
+    const action: McpAction = flags.tool
+      ? {kind: 'call', tool: flags.tool, json, args: pairs, skipValidation}
+      : flags.prompt
+        ? {kind: 'prompt', name: flags.prompt, json, args: pairs, skipValidation}
+        : flags.resource
+          ? {kind: 'resource', uri: flags.resource}
+          : flags['list-resources']
+            ? {kind: 'list-resources'}
+            : flags['list-prompts']
+              ? {kind: 'list-prompts'}
+              : {kind: 'list-tools'}
+    const transport = flags.transport as McpTransportKind | undefined
 
-    const ac = new AbortController()
-    let target: Target | undefined
-    let session: McpSession | undefined
-    const stopSignals = onInterrupt(() => {
-      ac.abort(new KaosError('interrupted', {exit: ExitCode.UNEXPECTED}))
-      target?.forwarder?.closeNow()
+    const result = await withHeld(async (hold) => {
+      const [{McpSession}, {runMcpAction}, target] = await Promise.all([
+        import('../../lib/mcp/session.js'),
+        import('../../lib/invoke/mcp.js'),
+        import('../../lib/invoke/target.js'),
+      ])
+      const t = flags.url
+        ? target.mcpUrlTarget(flags.url, {path: flags.path, transport, headers})
+        : await target.mcpWorkloadTarget(await this.connect(), args.name!, {
+            registry: (src) => this.registry(src),
+            systemNamespace: flags['system-namespace'],
+            path: flags.path,
+            transport,
+            headers,
+            noAuth: flags['no-auth'],
+            localPort: flags['local-port'],
+            log: (m) => this.debug(m),
+            warn: (m) => this.warn(m),
+          })
+      const fwd = t.forwarder ? hold(t.forwarder) : undefined
+      const session = hold(
+        await McpSession.connect({
+          url: t.url,
+          transport: t.transport,
+          headers: t.headers,
+          timeoutMs,
+          clientName: 'kaos',
+          clientVersion: this.config.version,
+          target: t.label,
+          explainNetworkError: fwd ? (e) => fwd.explain(e) : undefined,
+          retryAfterNetworkError: fwd ? () => fwd.failover() : undefined,
+        }),
+      )
+      return runMcpAction(session, action)
     })
-    try {
-      target = flags.url ? this.urlTarget(flags.url, headers) : await this.clusterTarget(args.name!, headers)
-      const {McpSession} = await import('../../lib/mcp.js')
-      const fwd = target.forwarder
-      session = await McpSession.connect({
-        url: target.url,
-        transport: target.transport,
-        headers: target.headers,
-        timeoutMs,
-        signal: ac.signal,
-        clientName: 'kaos',
-        clientVersion: this.config.version,
-        target: target.label,
-        explainNetworkError: fwd ? (e) => fwd.explain(e) : undefined,
-        retryAfterNetworkError: fwd ? () => fwd.failover() : undefined,
-      })
-      if (flags.tool) return await this.callTool(session, flags.tool, argsJson, argPairs)
-      if (flags.prompt) return await this.getPrompt(session, flags.prompt, argsJson, argPairs)
-      if (flags.resource) return await this.readResource(session, flags.resource)
-      if (flags['list-resources']) return await this.listResources(session)
-      if (flags['list-prompts']) return await this.listPrompts(session)
-      return await this.listTools(session)
-    } finally {
-      await session?.close()
-      await target?.forwarder?.close()
-      stopSignals()
-    }
+    return this.print(result)
   }
 
-  private urlTarget(url: string, headers: Record<string, string>): Target {
-    let u: URL
-    try {
-      u = new URL(url)
-    } catch {
-      throw invalid(`--url "${url}" is not a URL`, ['e.g. --url http://127.0.0.1:8000/mcp'])
+  /** Print unless --json; return what --json prints. A tool error still exits 6. */
+  private async print(r: McpActionResult): Promise<unknown> {
+    const json = this.jsonEnabled()
+    const format = await import('../../cli/format/mcp.js')
+    if (r.kind === 'call') this.warnAll(r.warnings)
+    if (json) {
+      if (r.kind === 'call') {
+        if (r.result.isError) process.exitCode = format.TOOL_ERROR_EXIT
+        return r.result
+      }
+      return format.jsonShape(r)
     }
-    if (!/^https?:$/.test(u.protocol)) throw invalid(`--url must be http:// or https://, not ${u.protocol}`)
-    if (this.flags.path) u.pathname = this.flags.path
-    return {url: u.toString(), transport: (this.flags.transport as McpTransportKind) ?? 'http', headers, label: u.toString()}
-  }
-
-  /** Deployment → runtime, path, transport, token; then the port-forward. */
-  private async clusterTarget(name: string, headers: Record<string, string>): Promise<Target> {
-    const {Cluster} = await import('../../lib/cluster/client.js')
-    const {getDeployment} = await import('../../lib/workloads.js')
-    const {forwardWorkload} = await import('../../lib/cluster/portforward.js')
-    const {ANNOTATION_ENDPOINT, ANNOTATION_RUNTIME} = await import('../../lib/render/common.js')
-    const cluster = Cluster.connect({kubeconfig: this.flags.kubeconfig, context: this.flags.context, namespace: this.flags.namespace})
-    const ns = cluster.namespace
-    const d = await getDeployment(cluster, 'MCPServer', name, ns)
-    const annotations = d.metadata?.annotations ?? {}
-    const runtime = await this.runtimeOf(cluster, annotations[ANNOTATION_RUNTIME])
-    let endpointPath: string | undefined
-    try {
-      endpointPath = annotations[ANNOTATION_ENDPOINT] ? new URL(annotations[ANNOTATION_ENDPOINT]).pathname : undefined
-    } catch {
-      endpointPath = undefined
-    }
-    const path = this.flags.path ?? (endpointPath && endpointPath !== '/' ? endpointPath : undefined) ?? runtime?.path ?? '/mcp'
-    const transport = (this.flags.transport as McpTransportKind | undefined) ?? (runtime?.transport === 'sse' ? 'sse' : 'http')
-    const out = {...headers}
-    const hasAuth = Object.keys(out).some((k) => k.toLowerCase() === 'authorization')
-    if (runtime?.auth && !hasAuth && !this.flags['no-auth']) {
-      const token = await this.bearerToken(cluster, d, runtime, name, ns)
-      if (token) out.Authorization = `Bearer ${token}`
-    }
-    const forwarder = await forwardWorkload(cluster, 'MCPServer', name, ns, {localPort: this.flags['local-port'], log: (m) => this.debug(m)})
-    return {url: forwarder.url(path), transport, headers: out, forwarder, label: `MCPServer "${name}" (pod ${forwarder.pod})`}
-  }
-
-  /** The runtime named on the Deployment: local registry first, then the cluster's ConfigMap. */
-  private async runtimeOf(cluster: Cluster, name: string | undefined): Promise<Runtime | undefined> {
-    if (!name) return undefined
-    const local = await this.registry()
-    if (local.runtimes.has(name)) return local.runtimes.get(name)
-    const {clusterRegistrySource} = await import('../../lib/cluster/state.js')
-    const warnings: string[] = []
-    const merged = await this.registry(await clusterRegistrySource(cluster, this.flags['system-namespace'], warnings).catch(() => []))
-    return merged.runtimes.get(name)
-  }
-
-  /**
-   * The bearer token the server was started with: the Secret its token env refers to (kaos's own
-   * `mcpserver-<name>-auth` by default), or the env's literal value.
-   */
-  private async bearerToken(cluster: Cluster, d: any, runtime: Runtime, name: string, ns: string): Promise<string | undefined> {
-    const {objectPath} = await import('../../lib/cluster/resources.js')
-    const {AUTH_SECRET_KEY, authSecretName} = await import('../../lib/render/mcpserver.js')
-    const containers: any[] = d.spec?.template?.spec?.containers ?? []
-    const c = containers.find((x) => x.name === 'mcp-server') ?? containers[0]
-    const env = (c?.env ?? []).find((e: any) => e.name === runtime.auth!.tokenEnv)
-    if (env?.value) return env.value
-    const ref = env?.valueFrom?.secretKeyRef ?? {name: authSecretName(name), key: AUTH_SECRET_KEY}
-    try {
-      const secret = await cluster.get(objectPath('Secret', ref.name, ns))
-      const data = secret?.data?.[ref.key]
-      if (data) return Buffer.from(data, 'base64').toString('utf8')
-      this.warn(`the bearer token of MCPServer "${name}" is not in Secret ${ns}/${ref.name} (key ${ref.key}); calling without it`)
-    } catch (error) {
-      if ((error as KaosError).code !== 'FORBIDDEN') throw error
-      this.warn(`cannot read Secret ${ns}/${ref.name} for the bearer token of MCPServer "${name}" (forbidden); pass --header Authorization="Bearer <token>"`)
-    }
-    return undefined
-  }
-
-  private async listTools(session: McpSession): Promise<unknown> {
-    const tools = await session.listTools()
-    const info = {server: session.serverInfo, protocolVersion: session.protocolVersion, sessionId: session.sessionId}
-    if (this.jsonEnabled()) return {...info, tools}
-    const {renderToolList} = await import('../../lib/mcp.js')
-    this.log(renderToolList(tools, describeSchema))
-    const extra: string[] = []
-    const caps = session.capabilities ?? {}
-    if (caps.resources) extra.push('resources (--list-resources)')
-    if (caps.prompts) extra.push('prompts (--list-prompts)')
-    this.note(`${tools.length} tool${tools.length === 1 ? '' : 's'} on ${info.server?.name ?? 'the server'} ${info.server?.version ?? ''} (MCP ${info.protocolVersion ?? '?'})${extra.length > 0 ? `; it also offers ${extra.join(' and ')}` : ''}`)
-    return {...info, tools}
-  }
-
-  private async callTool(session: McpSession, name: string, json: Record<string, unknown>, pairs: ReturnType<typeof parseArgFlags>): Promise<unknown> {
-    const tool = await session.getTool(name)
-    const args = buildArguments({what: `tool "${name}"`, schema: tool.inputSchema, json, args: pairs, skipValidation: this.flags['skip-validation']})
-    const result = await session.callTool(name, args)
-    if (this.jsonEnabled()) {
-      if (result.isError) process.exitCode = ExitCode.TOOL_ERROR
-      return result
-    }
-    const {OutputFiles, renderToolResult} = await import('../../lib/mcp.js')
-    const files = new OutputFiles(this.flags['output-dir'], name)
-    const text = renderToolResult(result as McpToolResult, files)
-    if (result.isError) {
-      if (text) process.stdout.write(`${text}\n`)
-      const first = (result.content ?? []).find((c) => c.type === 'text')?.text?.split('\n').find((l) => l.trim()) ?? ''
-      throw new KaosError(`tool "${name}" returned an error${first ? `: ${first.slice(0, 300)}` : ''}`, {exit: ExitCode.TOOL_ERROR, code: 'TOOL_ERROR', data: result})
-    }
-    if (text) this.log(text)
-    return result
-  }
-
-  private async getPrompt(session: McpSession, name: string, json: Record<string, unknown>, pairs: ReturnType<typeof parseArgFlags>): Promise<unknown> {
-    const prompts = await session.listPrompts()
-    const prompt = prompts.find((p) => p.name === name)
-    if (!prompt) {
-      const {didYouMeanText} = await import('../../lib/suggest.js')
-      throw new KaosError(`the server has no prompt "${name}".${didYouMeanText(name, prompts.map((p) => p.name))}`.replace(/\.$/, ''), {
-        exit: ExitCode.NOT_FOUND,
-        code: 'PROMPT_NOT_FOUND',
-        suggestions: [`Its prompts: ${prompts.map((p) => p.name).join(', ') || 'none'}`],
-      })
-    }
-    // Prompt arguments are strings; present them as a schema so the checks and messages match tools'.
-    const schema: JsonSchema = {
-      type: 'object',
-      properties: Object.fromEntries((prompt.arguments ?? []).map((a) => [a.name, {type: 'string', description: a.description}])),
-      required: (prompt.arguments ?? []).filter((a) => a.required).map((a) => a.name),
-    }
-    const raw = buildArguments({what: `prompt "${name}"`, schema, json, args: pairs, skipValidation: this.flags['skip-validation']})
-    const args = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
-    const result = await session.getPrompt(name, args)
-    if (this.jsonEnabled()) return result
-    const {OutputFiles, renderContent} = await import('../../lib/mcp.js')
-    const files = new OutputFiles(this.flags['output-dir'], name)
-    if (result.description) this.note(result.description)
-    this.log(result.messages.map((m) => `[${m.role}]\n${renderContent(m.content, files)}`).join('\n\n'))
-    return result
-  }
-
-  private async readResource(session: McpSession, uri: string): Promise<unknown> {
-    const result = await session.readResource(uri)
-    if (this.jsonEnabled()) return result
-    const {OutputFiles, prettyText} = await import('../../lib/mcp.js')
-    const files = new OutputFiles(this.flags['output-dir'], uri.split('/').pop() || 'resource')
-    for (const c of result.contents) {
-      if (c.text !== undefined) this.log(prettyText(c.text))
-      else if (c.blob !== undefined) this.log(`[${c.uri} ${c.mimeType ?? ''} saved to ${files.save(Buffer.from(c.blob, 'base64'), c.mimeType, c.uri)}]`)
-    }
-    return result
-  }
-
-  private async listResources(session: McpSession): Promise<unknown> {
-    const [resources, templates] = await Promise.all([session.listResources(), session.listResourceTemplates()])
-    if (this.jsonEnabled()) return {resources, resourceTemplates: templates}
-    if (resources.length === 0 && templates.length === 0) this.log('no resources')
-    for (const r of resources) this.log(`${r.uri}  ${r.name}${r.mimeType ? ` (${r.mimeType})` : ''}${r.description ? ` - ${r.description.split('\n')[0]}` : ''}`)
-    for (const t of templates) this.log(`${t.uriTemplate}  ${t.name} (template)${t.description ? ` - ${t.description.split('\n')[0]}` : ''}`)
-    return {resources, resourceTemplates: templates}
-  }
-
-  private async listPrompts(session: McpSession): Promise<unknown> {
-    const prompts = await session.listPrompts()
-    if (this.jsonEnabled()) return {prompts}
-    if (prompts.length === 0) this.log('no prompts')
-    for (const p of prompts) {
-      this.log(p.description ? `${p.name}  ${p.description.split('\n')[0]}` : p.name)
-      for (const a of p.arguments ?? []) this.log(`    ${a.name}: string ${a.required ? '(required)' : '(optional)'}${a.description ? ` - ${a.description}` : ''}`)
-    }
-    return {prompts}
+    const out = format.printMcpResult(r, {outputDir: this.flags['output-dir'], terminal: Boolean(process.stdout.isTTY)})
+    if (out.stdout) this.log(out.stdout)
+    for (const n of out.notes) this.note(n)
+    if (out.error) throw out.error
+    return format.jsonShape(r)
   }
 }

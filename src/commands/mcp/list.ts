@@ -1,4 +1,4 @@
-import {ListCommand} from '../../workload-commands.js'
+import {ListCommand} from '../../cli/workload-commands.js'
 
 export default class McpList extends ListCommand {
   static summary = 'List MCP servers with readiness and in-cluster endpoint'

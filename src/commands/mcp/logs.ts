@@ -1,4 +1,4 @@
-import {LogsCommand} from '../../workload-commands.js'
+import {LogsCommand} from '../../cli/workload-commands.js'
 
 export default class McpLogs extends LogsCommand {
   static summary = 'Print the logs of every pod and container of an MCP server'

@@ -1,4 +1,4 @@
-import {DeleteCommand} from '../../workload-commands.js'
+import {DeleteCommand} from '../../cli/workload-commands.js'
 
 export default class ModelapiDelete extends DeleteCommand {
   static summary = 'Delete a model API and every object kaos created for it'

@@ -1,4 +1,4 @@
-import {GetCommand} from '../../workload-commands.js'
+import {GetCommand} from '../../cli/workload-commands.js'
 
 export default class ModelapiGet extends GetCommand {
   static summary = 'Show a model API: its kaos document and live status'

@@ -1,4 +1,4 @@
-import {ChatCommand, chatFlags} from '../../chat-command.js'
+import {ChatCommand, chatFlags} from '../../cli/chat-command.js'
 
 export default class ModelapiInvoke extends ChatCommand {
   static summary = 'Send a chat message to a model API (LiteLLM proxy or Ollama, OpenAI-compatible)'

@@ -1,4 +1,4 @@
-import {ListCommand} from '../../workload-commands.js'
+import {ListCommand} from '../../cli/workload-commands.js'
 
 export default class ModelapiList extends ListCommand {
   static summary = 'List model APIs with readiness and in-cluster endpoint'

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
-import {KaosCommand} from '../../base-command.js'
-import {formatObjects} from '../../lib/output.js'
-import type {CreateRbacResult} from '../../lib/system.js'
+import {KaosCommand} from '../../cli/base-command.js'
+import {formatObjects} from '../../cli/format/objects.js'
+import type {CreateRbacResult} from '../../lib/system/create-rbac.js'
 
 export default class SystemCreateRbac extends KaosCommand<typeof SystemCreateRbac> {
   static summary = 'Create a service account with least-privilege RBAC for an MCP server'
@@ -40,9 +40,9 @@ Re-running with other options replaces the grant: Roles and bindings an earlier 
 
   async run(): Promise<CreateRbacResult> {
     const {flags} = this
-    const {splitList} = await import('../../lib/rbac.js')
+    const {splitList} = await import('../../lib/system/rbac-plan.js')
     const cluster = await this.connect()
-    const {createRbac} = await import('../../lib/system.js')
+    const {createRbac} = await import('../../lib/system/create-rbac.js')
     const dryRun = flags['dry-run'] === 'client' || flags['dry-run'] === 'server' ? flags['dry-run'] : undefined
     const result = await createRbac(cluster, {
       name: this.args.name,

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import {KaosCommand} from '../../base-command.js'
+import {KaosCommand} from '../../cli/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
-import {formatObjects} from '../../lib/output.js'
-import type {InstallResult} from '../../lib/system.js'
+import {formatObjects} from '../../cli/format/objects.js'
+import type {InstallResult} from '../../lib/system/install.js'
 
 export default class SystemInstall extends KaosCommand<typeof SystemInstall> {
   static summary = 'Prepare a cluster for kaos: the system namespace and the shared runtime registry'
@@ -36,7 +36,7 @@ Idempotent: running it again with the same files leaves everything unchanged. An
   async run(): Promise<InstallResult> {
     const {flags} = this
     const timeoutMs = parseDuration(flags.timeout)
-    const system = await import('../../lib/system.js')
+    const system = await import('../../lib/system/install.js')
     const ns = flags['system-namespace']
     if (flags['dry-run'] === 'client') {
       const reg = system.installRegistry(flags.registry)

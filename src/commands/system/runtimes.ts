@@ -2,10 +2,9 @@ import {Flags} from '@oclif/core'
 import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {delimiter, join} from 'node:path'
-import {stringify} from 'yaml'
 
-import {KaosCommand} from '../../base-command.js'
-import {table} from '../../lib/output.js'
+import {KaosCommand} from '../../cli/base-command.js'
+import {table} from '../../cli/format/table.js'
 import type {RegistrySource, Runtime} from '../../lib/registry.js'
 
 export interface RuntimesResult {
@@ -46,7 +45,7 @@ The cluster ConfigMap (written by \`kaos system install\`) is read only when a k
     const configMap = `${ns}/kaos-mcp-runtimes`
     try {
       const {Cluster} = await import('../../lib/cluster/client.js')
-      const {readClusterRegistry} = await import('../../lib/system.js')
+      const {readClusterRegistry} = await import('../../lib/cluster/registry-configmap.js')
       const cluster = Cluster.connect({kubeconfig: this.flags.kubeconfig, context: this.flags.context, retries: 0})
       const read = await readClusterRegistry(cluster, ns, {timeoutMs: 3000})
       if (read.error) warnings.push(`cluster registry ${configMap} not used: ${read.error}; showing local runtimes only (--offline skips the cluster)`)
@@ -68,8 +67,7 @@ The cluster ConfigMap (written by \`kaos system install\`) is read only when a k
     this.warnAll(warnings)
     if (this.jsonEnabled()) return result
     const fmt = this.flags.output
-    if (fmt === 'json') this.log(JSON.stringify(runtimes, null, 2))
-    else if (fmt === 'yaml') this.log(stringify(runtimes))
+    if (fmt === 'json' || fmt === 'yaml') await this.printStructured(result, fmt)
     else {
       const wide = fmt === 'wide'
       const headers = ['NAME', 'TYPE', 'TRANSPORT', 'SOURCE', 'SHADOWS', ...(wide ? ['IMAGE'] : []), 'DESCRIPTION']

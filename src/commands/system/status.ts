@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import {KaosCommand} from '../../base-command.js'
+import {KaosCommand} from '../../cli/base-command.js'
 import {ExitCode, KaosError} from '../../lib/errors.js'
-import {table} from '../../lib/output.js'
-import type {StatusReport} from '../../lib/system.js'
+import {table} from '../../cli/format/table.js'
+import type {StatusReport} from '../../lib/system/status.js'
 
 export default class SystemStatus extends KaosCommand<typeof SystemStatus> {
   static summary = 'Check the cluster, the shared runtime registry and every kaos workload'
@@ -23,7 +23,7 @@ Exit codes for CI: 3 when the cluster is unreachable, 5 when a workload is faili
   async run(): Promise<StatusReport> {
     const {Cluster} = await import('../../lib/cluster/client.js')
     const cluster = Cluster.connect({kubeconfig: this.flags.kubeconfig, context: this.flags.context, namespace: this.flags.namespace, retries: 1})
-    const {status} = await import('../../lib/system.js')
+    const {status} = await import('../../lib/system/status.js')
     const report = await status(cluster, {systemNamespace: this.flags['system-namespace'], registry: (src) => this.registry(src)})
     const failing = report.workloads.filter((w) => w.health === 'Failing')
     if (this.jsonEnabled()) {

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {KaosCommand} from '../../base-command.js'
+import {KaosCommand} from '../../cli/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
 import {ExitCode, KaosError} from '../../lib/errors.js'
-import {table} from '../../lib/output.js'
-import type {UninstallResult} from '../../lib/system.js'
+import {table} from '../../cli/format/table.js'
+import type {UninstallResult} from '../../lib/system/uninstall.js'
 import type {WorkloadSummary} from '../../lib/workloads.js'
 
 export default class SystemUninstall extends KaosCommand<typeof SystemUninstall> {
@@ -31,7 +31,7 @@ export default class SystemUninstall extends KaosCommand<typeof SystemUninstall>
     const {flags} = this
     const timeoutMs = parseDuration(flags.timeout)
     const cluster = await this.connect()
-    const {uninstall} = await import('../../lib/system.js')
+    const {uninstall} = await import('../../lib/system/uninstall.js')
     const result = await uninstall(cluster, {
       systemNamespace: flags['system-namespace'],
       allWorkloads: flags['all-workloads'],

@@ -1,29 +1,18 @@
 import {ExitCode, KaosError} from '../errors.js'
-import {ANNOTATION_INVENTORY, type KubernetesObject, LABEL_KIND, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY} from '../render/common.js'
+import {FIELD_MANAGER} from '../names.js'
+import type {KubernetesObject} from '../render/common.js'
 import {ApiError, type Cluster} from './client.js'
-import {OWNED_KINDS, RESOURCES, collectionPath, objectPath} from './resources.js'
-
-/** kaos's server-side apply field manager. */
-export const FIELD_MANAGER = 'kaos'
+import {type ObjectRef, getObject, refKey, refText} from './objects.js'
+import {isNamespaced, objectPath} from './paths.js'
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged'
 
-export interface ObjectRef {
-  kind: string
-  name: string
-  namespace?: string
+export interface AppliedObject extends ObjectRef {
+  action: ApplyAction
 }
 
 export function refOf(o: KubernetesObject): ObjectRef {
-  return {kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? {namespace: o.metadata.namespace} : {})}
-}
-
-export function refText(r: ObjectRef): string {
-  return `${r.kind}/${r.name}${r.namespace ? ` in ${r.namespace}` : ''}`
-}
-
-function isNamespaced(kind: string): boolean {
-  return RESOURCES[kind]?.namespaced ?? true
+  return {kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace && isNamespaced(o.kind) ? {namespace: o.metadata.namespace} : {})}
 }
 
 /** A conflict or validation failure from apply, as kaos's one-line error. */
@@ -59,9 +48,8 @@ function applyError(err: unknown, o: KubernetesObject): unknown {
  * the server validates and defaults it but persists nothing. Returns the server's object.
  */
 export async function applyObject(cluster: Cluster, o: KubernetesObject, opts: {force?: boolean; dryRun?: boolean} = {}): Promise<KubernetesObject> {
-  const ns = isNamespaced(o.kind) ? o.metadata.namespace : undefined
   try {
-    return await cluster.request('PATCH', objectPath(o.kind, o.metadata.name, ns), {
+    return await cluster.request('PATCH', objectPath(o.kind, o.metadata.name, o.metadata.namespace), {
       body: o,
       contentType: 'application/apply-patch+yaml',
       query: {fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', force: opts.force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined},
@@ -71,36 +59,62 @@ export async function applyObject(cluster: Cluster, o: KubernetesObject, opts: {
   }
 }
 
-export interface AppliedObject extends ObjectRef {
-  action: ApplyAction
+/** The live version of each object (undefined where absent), keyed by `refKey`. */
+export type LiveObjects = Map<string, KubernetesObject | undefined>
+
+/** Read the live version of every object, all at once. */
+export async function readLive(cluster: Cluster, objects: KubernetesObject[]): Promise<LiveObjects> {
+  const found = await Promise.all(objects.map((o) => getObject<KubernetesObject>(cluster, o.kind, o.metadata.name, o.metadata.namespace)))
+  return new Map(objects.map((o, i) => [refKey(refOf(o)), found[i]]))
+}
+
+/**
+ * Objects whose kind others depend on at start (identities, config) go in an earlier wave than the
+ * workloads that use them, so a pod never starts before its ConfigMap or Secret exists. Within a
+ * wave nothing depends on anything else, so its requests go out together.
+ */
+function waves(objects: KubernetesObject[]): KubernetesObject[][] {
+  const first = objects.filter((o) => o.kind !== 'Deployment')
+  const second = objects.filter((o) => o.kind === 'Deployment')
+  return [first, second].filter((w) => w.length > 0)
 }
 
 /**
  * Validate every object with a server-side dry run first, so an invalid one leaves nothing
- * applied, then apply them in order and report created / configured / unchanged per object.
+ * applied, then apply them (in waves, see above) and report created / configured / unchanged per
+ * object. `live` is what the caller read before (see `readLive`); read here when not given.
  */
-export async function applyAll(cluster: Cluster, objects: KubernetesObject[], opts: {force?: boolean; dryRun?: boolean; onApplied?: (a: AppliedObject) => void} = {}): Promise<AppliedObject[]> {
-  const before = await Promise.all(
-    objects.map((o) => cluster.get<KubernetesObject>(objectPath(o.kind, o.metadata.name, isNamespaced(o.kind) ? o.metadata.namespace : undefined))),
-  )
-  const dry = await Promise.all(objects.map((o) => applyObject(cluster, o, {force: opts.force, dryRun: true})))
-  const rv = (x?: KubernetesObject) => x?.metadata.resourceVersion as string | undefined
-  const generationOf = (x?: KubernetesObject) => stripVolatile(x)
+export async function applyAll(
+  cluster: Cluster,
+  objects: KubernetesObject[],
+  opts: {force?: boolean; dryRun?: boolean; live?: LiveObjects; onApplied?: (a: AppliedObject) => void} = {},
+): Promise<AppliedObject[]> {
+  const [live, dry] = await Promise.all([
+    opts.live ?? readLive(cluster, objects),
+    Promise.all(objects.map((o) => applyObject(cluster, o, {force: opts.force, dryRun: true}))),
+  ])
+  const before = (o: KubernetesObject) => live.get(refKey(refOf(o)))
   if (opts.dryRun) {
     return objects.map((o, i) => {
-      const action: ApplyAction = !before[i] ? 'created' : generationOf(before[i]) === generationOf(dry[i]) ? 'unchanged' : 'configured'
+      const b = before(o)
+      const action: ApplyAction = !b ? 'created' : stripVolatile(b) === stripVolatile(dry[i]) ? 'unchanged' : 'configured'
       return {...refOf(o), action}
     })
   }
-  const out: AppliedObject[] = []
-  for (const [i, o] of objects.entries()) {
-    const after = await applyObject(cluster, o, {force: opts.force})
-    const action: ApplyAction = !before[i] ? 'created' : rv(before[i]) === rv(after) ? 'unchanged' : 'configured'
-    const a = {...refOf(o), action}
-    opts.onApplied?.(a)
-    out.push(a)
+  const results = new Map<KubernetesObject, AppliedObject>()
+  for (const wave of waves(objects)) {
+    await Promise.all(
+      wave.map(async (o) => {
+        const after = await applyObject(cluster, o, {force: opts.force})
+        const b = before(o)
+        const action: ApplyAction = !b ? 'created' : b.metadata.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'configured'
+        const a = {...refOf(o), action}
+        opts.onApplied?.(a)
+        results.set(o, a)
+      }),
+    )
   }
-  return out
+  return objects.map((o) => results.get(o)!)
 }
 
 /** The object without fields the server changes on every write, to compare dry-run results. */
@@ -110,59 +124,3 @@ function stripVolatile(o?: KubernetesObject): string {
   const {resourceVersion: _r, managedFields: _m, generation: _g, creationTimestamp: _c, uid: _u, ...meta} = metadata as Record<string, unknown>
   return JSON.stringify({...rest, metadata: meta})
 }
-
-/** Label selector for every object of one workload. */
-export function workloadSelector(kind: string, name?: string): string {
-  return [`${LABEL_MANAGED_BY}=${MANAGED_BY}`, `${LABEL_KIND}=${kind}`, ...(name ? [`${LABEL_NAME}=${name}`] : [])].join(',')
-}
-
-/** Every object of the owned kinds carrying a workload's labels. */
-export async function listOwned(cluster: Cluster, workloadKind: string, name: string, namespace: string): Promise<ObjectRef[]> {
-  const out: ObjectRef[] = []
-  for (const kind of OWNED_KINDS) {
-    const list = await cluster.request<{items: KubernetesObject[]}>('GET', collectionPath(kind, namespace), {query: {labelSelector: workloadSelector(workloadKind, name)}})
-    for (const item of list.items) out.push({kind, name: item.metadata.name, namespace})
-  }
-  return out
-}
-
-/** Delete one object; 404 counts as success. Returns whether it existed. */
-export async function deleteObject(cluster: Cluster, r: ObjectRef, opts: {dryRun?: boolean} = {}): Promise<boolean> {
-  const res = await cluster.request('DELETE', objectPath(r.kind, r.name, isNamespaced(r.kind) ? r.namespace : undefined), {
-    allow404: true,
-    query: {propagationPolicy: 'Background', dryRun: opts.dryRun ? 'All' : undefined},
-  })
-  return res !== undefined
-}
-
-/** Objects a previous deploy of the same workloads created that this render no longer has. */
-export async function findPrunable(cluster: Cluster, objects: KubernetesObject[]): Promise<ObjectRef[]> {
-  const wanted = new Set(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`))
-  const workloads = new Map<string, {kind: string; name: string; namespace: string}>()
-  for (const o of objects) {
-    const kind = o.metadata.labels?.[LABEL_KIND]
-    const name = o.metadata.labels?.[LABEL_NAME]
-    if (kind && name && o.metadata.namespace) workloads.set(`${kind}/${o.metadata.namespace}/${name}`, {kind, name, namespace: o.metadata.namespace})
-  }
-  const out: ObjectRef[] = []
-  const seen = new Set<string>()
-  const consider = (r: ObjectRef) => {
-    const key = `${r.kind}/${r.namespace}/${r.name}`
-    if (!wanted.has(key) && !seen.has(key) && OWNED_KINDS.includes(r.kind)) {
-      seen.add(key)
-      out.push(r)
-    }
-  }
-  for (const w of workloads.values()) {
-    for (const r of await listOwned(cluster, w.kind, w.name, w.namespace)) consider(r)
-    const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.[LABEL_NAME] === w.name && o.metadata.namespace === w.namespace)
-    const live = dep ? await cluster.get<KubernetesObject>(objectPath('Deployment', dep.metadata.name, w.namespace)) : undefined
-    for (const entry of (live?.metadata.annotations?.[ANNOTATION_INVENTORY] ?? '').split(',').filter(Boolean)) {
-      const [kind, name] = entry.split('/')
-      consider({kind, name, namespace: w.namespace})
-    }
-  }
-  return out
-}
-
-export {ApiError}

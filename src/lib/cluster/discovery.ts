@@ -131,3 +131,8 @@ export function resolveResource(resources: ApiResource[], input: string): Resolv
 export function resolveResources(resources: ApiResource[], inputs: string[]): ResolvedResource[] {
   return inputs.map((i) => resolveResource(resources, i))
 }
+
+/** The API server's version (`GET /version`). */
+export async function serverVersion(cluster: Cluster): Promise<{gitVersion?: string; platform?: string}> {
+  return cluster.request('GET', '/version')
+}

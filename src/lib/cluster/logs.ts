@@ -1,5 +1,5 @@
 import type {Cluster} from './client.js'
-import {collectionPath, objectPath} from './resources.js'
+import {collectionPath, objectPath} from './paths.js'
 import {listAndWatch} from './watch.js'
 
 export interface LogOptions {

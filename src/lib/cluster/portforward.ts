@@ -12,11 +12,11 @@ import {Writable} from 'node:stream'
 
 import {PortForward} from '@kubernetes/client-node/dist/portforward.js'
 
-import type {Kind} from '../documents.js'
+import type {Kind} from '../kinds.js'
 import {ExitCode, KaosError} from '../errors.js'
-import {objectName} from '../render/common.js'
+import {objectName} from '../names.js'
 import type {Cluster} from './client.js'
-import {collectionPath, objectPath} from './resources.js'
+import {collectionPath, objectPath} from './paths.js'
 import {podProblem, problemText} from './wait.js'
 import {listAndWatch} from './watch.js'
 

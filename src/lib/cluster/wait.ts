@@ -1,6 +1,6 @@
 import {ExitCode, KaosError} from '../errors.js'
 import type {Cluster} from './client.js'
-import {collectionPath, objectPath} from './resources.js'
+import {collectionPath, objectPath} from './paths.js'
 import {listAndWatch} from './watch.js'
 
 export interface WaitTarget {

@@ -1,6 +1,7 @@
 import type {AgentDoc} from '../documents.js'
 import type {Defaults} from '../registry.js'
-import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy, serviceUrl} from './common.js'
+import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy} from './common.js'
+import {serviceUrl} from '../names.js'
 import type {RenderResult} from './mcpserver.js'
 
 export interface AgentRenderContext {

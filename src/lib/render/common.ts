@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 
-import type {ContainerOverride, EnvVar, KaosDoc, Kind} from '../documents.js'
+import type {ContainerOverride, EnvVar, KaosDoc} from '../documents.js'
+import {ANNOTATION_ENDPOINT, ANNOTATION_POD_SPEC_HASH, ANNOTATION_SOURCE, objectName, selectorLabels, serviceUrl, workloadLabels} from '../names.js'
 
 /** A rendered Kubernetes object: plain JSON, ready for YAML output or server-side apply. */
 export interface KubernetesObject {
@@ -18,50 +19,6 @@ export interface KubernetesObject {
 
 export type Json = null | boolean | number | string | Json[] | {[k: string]: Json}
 type Obj = Record<string, any>
-
-export const ANNOTATION_SOURCE = 'kaos.tools/source'
-export const ANNOTATION_POD_SPEC_HASH = 'kaos.tools/pod-spec-hash'
-export const ANNOTATION_RUNTIME = 'kaos.tools/runtime'
-export const ANNOTATION_INVENTORY = 'kaos.tools/inventory'
-export const ANNOTATION_ENDPOINT = 'kaos.tools/endpoint'
-export const ANNOTATION_TRANSPORT = 'kaos.tools/transport'
-export const LABEL_NAME = 'kaos.tools/name'
-export const LABEL_KIND = 'kaos.tools/kind'
-export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
-export const MANAGED_BY = 'kaos'
-
-/** Per-kind naming: object prefix, KAOS's `app` label value and the container name. */
-export const KIND_INFO: Record<Kind, {prefix: string; app: string; container: string; component: string}> = {
-  MCPServer: {prefix: 'mcpserver', app: 'mcpserver', container: 'mcp-server', component: 'mcpserver'},
-  Agent: {prefix: 'agent', app: 'agent', container: 'agent', component: 'agent'},
-  ModelAPI: {prefix: 'modelapi', app: 'modelapi', container: 'model-api', component: 'modelapi'},
-}
-
-/** `mcpserver-<name>`, `agent-<name>`, `modelapi-<name>`. */
-export function objectName(kind: Kind, name: string): string {
-  return `${KIND_INFO[kind].prefix}-${name}`
-}
-
-/** The Deployment selector: KAOS's `app=<kind>`, `<kind>=<name>` (immutable once created). */
-export function selectorLabels(kind: Kind, name: string): Record<string, string> {
-  const {app} = KIND_INFO[kind]
-  return {app, [app]: name}
-}
-
-/** Labels on every object of one workload; kaos finds, lists, prunes and deletes by them. */
-export function workloadLabels(doc: KaosDoc): Record<string, string> {
-  const {kind} = doc
-  const {name} = doc.metadata
-  return {
-    ...doc.metadata.labels,
-    'app.kubernetes.io/name': name,
-    'app.kubernetes.io/component': KIND_INFO[kind].component,
-    [LABEL_MANAGED_BY]: MANAGED_BY,
-    [LABEL_NAME]: name,
-    [LABEL_KIND]: kind,
-    ...selectorLabels(kind, name),
-  }
-}
 
 /** JSON with object keys sorted, so equal values hash equally. */
 export function stableStringify(v: unknown): string {
@@ -198,7 +155,7 @@ export interface WorkloadParts {
 export function deploymentAndService(p: WorkloadParts): KubernetesObject[] {
   const {doc, namespace} = p
   const name = objectName(doc.kind, doc.metadata.name)
-  const labels = workloadLabels(doc)
+  const labels = workloadLabels(doc.kind, doc.metadata.name, doc.metadata.labels)
   const podSpec = doc.spec.podSpec ? deepMerge(p.podSpec, doc.spec.podSpec) : p.podSpec
   const templateAnnotations = {...p.podAnnotations}
   const hash = shortHash({spec: podSpec, annotations: templateAnnotations})
@@ -237,11 +194,6 @@ export function deploymentAndService(p: WorkloadParts): KubernetesObject[] {
     },
   }
   return clean([deployment, service])
-}
-
-/** In-cluster URL of a workload's Service. */
-export function serviceUrl(kind: Kind, name: string, namespace: string, port: number, path = ''): string {
-  return `http://${objectName(kind, name)}.${namespace}.svc.cluster.local:${port}${path}`
 }
 
 export function httpProbe(path: string, port: string | number = 'http'): Obj {

@@ -1,33 +1,13 @@
 import type {MCPServerDoc} from '../documents.js'
 import type {Runtime} from '../registry.js'
-import {
-  type KubernetesObject,
-  ANNOTATION_RUNTIME,
-  ANNOTATION_TRANSPORT,
-  applyContainerOverride,
-  clean,
-  deploymentAndService,
-  httpProbe,
-  mergeEnv,
-  objectName,
-  podIdentity,
-  pullPolicy,
-  tcpProbe,
-  workloadLabels,
-} from './common.js'
+import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, mergeEnv, podIdentity, pullPolicy, tcpProbe} from './common.js'
+import {ANNOTATION_RUNTIME, ANNOTATION_TRANSPORT, AUTH_SECRET_KEY, authSecretName, objectName, workloadLabels} from '../names.js'
 
 export interface McpRenderContext {
   namespace: string
   /** Bearer token for runtimes with `auth` when the document does not set the token env itself. */
   authToken?: string
 }
-
-/** Name of the Secret holding the bearer token kaos generated for a runtime with `auth`. */
-export function authSecretName(name: string): string {
-  return `${objectName('MCPServer', name)}-auth`
-}
-
-export const AUTH_SECRET_KEY = 'token'
 
 /** The rendered result plus things a person should know about it. */
 export interface RenderResult {
@@ -44,7 +24,7 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
   const {namespace} = ctx
   const objects: KubernetesObject[] = []
   const warnings: string[] = []
-  const labels = workloadLabels(doc)
+  const labels = workloadLabels(doc.kind, doc.metadata.name, doc.metadata.labels)
   const image = spec.container?.image ?? runtime.image!
   const env: Array<Record<string, unknown>> = Object.entries(runtime.env).map(([k, v]) => ({name: k, value: v}))
   if (runtime.paramsEnvVar && spec.params !== undefined) env.push({name: runtime.paramsEnvVar, value: spec.params})

@@ -2,7 +2,8 @@ import {stringify} from 'yaml'
 
 import type {ModelAPIDoc} from '../documents.js'
 import type {Defaults} from '../registry.js'
-import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, objectName, podIdentity, pullPolicy, shortHash, workloadLabels} from './common.js'
+import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy, shortHash} from './common.js'
+import {ANNOTATION_CONFIG_HASH, modelAPIConfigName, modelAPIKeySecretName, workloadLabels} from '../names.js'
 import type {RenderResult} from './mcpserver.js'
 
 export interface ModelAPIRenderContext {
@@ -40,9 +41,9 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
   const {namespace, defaults} = ctx
   const {name} = doc.metadata
   const pc = doc.spec.proxyConfig!
-  const labels = workloadLabels(doc)
+  const labels = workloadLabels(doc.kind, doc.metadata.name, doc.metadata.labels)
   const objects: KubernetesObject[] = []
-  const configName = `${objectName('ModelAPI', name)}-config`
+  const configName = modelAPIConfigName(name)
   const config = litellmConfig(doc)
   objects.push({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: configName, namespace, labels}, data: {'config.yaml': config}})
 
@@ -50,7 +51,7 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
   let source: ModelAPIDoc = doc
   if (pc.apiKey && 'value' in pc.apiKey) {
     // A literal key still never lands in the ConfigMap: it goes to a Secret kaos owns.
-    const secretName = `${objectName('ModelAPI', name)}-api-key`
+    const secretName = modelAPIKeySecretName(name)
     objects.push({apiVersion: 'v1', kind: 'Secret', metadata: {name: secretName, namespace, labels}, type: 'Opaque', stringData: {'api-key': pc.apiKey.value}})
     const ref = {secretKeyRef: {name: secretName, key: 'api-key'}}
     env.push({name: API_KEY_ENV, valueFrom: ref})
@@ -80,7 +81,7 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
     volumes: [{name: 'config', configMap: {name: configName}}],
   }
   objects.push(
-    ...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port, podAnnotations: {'kaos.tools/config-hash': shortHash(config)}, source}),
+    ...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port, podAnnotations: {[ANNOTATION_CONFIG_HASH]: shortHash(config)}, source}),
   )
   return {objects, warnings: []}
 }

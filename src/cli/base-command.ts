@@ -1,7 +1,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
-import {ExitCode, KaosError} from './lib/errors.js'
-import type {Registry, RegistrySource} from './lib/registry.js'
+import {ExitCode, KaosError} from '../lib/errors.js'
+import type {Registry, RegistrySource} from '../lib/registry.js'
 
 export type KaosFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KaosCommand)['baseFlags'] & T['flags']>
 export type KaosArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -62,7 +62,7 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
    */
   protected async registry(cluster: RegistrySource[] = []): Promise<Registry> {
     // Loaded here, not at startup: only commands that need runtimes pay for the schema library.
-    const [{pluginRegistrySources}, {loadRegistry}] = await Promise.all([import('./lib/plugin-runtimes.js'), import('./lib/registry.js')])
+    const [{pluginRegistrySources}, {loadRegistry}] = await Promise.all([import('../lib/plugin-runtimes.js'), import('../lib/registry.js')])
     const plugins = await pluginRegistrySources(this.config)
     return loadRegistry({files: this.flags.registry, extraSources: [...cluster, ...plugins.sources], warnings: plugins.warnings})
   }
@@ -71,9 +71,18 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
    * Connect to the cluster named by --kubeconfig/--context/-n. The Kubernetes client is imported
    * here, not at startup: offline commands never pay for it.
    */
-  protected async connect(): Promise<import('./lib/cluster/client.js').Cluster> {
-    const {Cluster} = await import('./lib/cluster/client.js')
+  protected async connect(): Promise<import('../lib/cluster/client.js').Cluster> {
+    const {Cluster} = await import('../lib/cluster/client.js')
     return Cluster.connect({kubeconfig: this.flags.kubeconfig, context: this.flags.context, namespace: this.flags.namespace})
+  }
+
+  /**
+   * `-o json` / `-o yaml` print exactly what `--json` returns, so a script gets one shape per
+   * command whichever flag it uses.
+   */
+  protected async printStructured(value: unknown, format: 'json' | 'yaml'): Promise<void> {
+    const {formatValue} = await import('./format/objects.js')
+    this.log(formatValue(value, format))
   }
 
   /** Non-fatal notes go to stderr so stdout stays machine-readable (YAML, JSON, names). */

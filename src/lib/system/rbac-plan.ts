@@ -1,9 +1,10 @@
 // Pure planning of `kaos system create-rbac`: from resolved resources and the flags to the
 // ServiceAccount, Roles (or a ClusterRole) and bindings that grant exactly what was asked.
-import type {ResolvedResource} from './cluster/discovery.js'
-import {ExitCode, KaosError} from './errors.js'
-import {LABEL_MANAGED_BY, MANAGED_BY, type KubernetesObject, objectName} from './render/common.js'
-import {didYouMean} from './suggest.js'
+import type {ResolvedResource} from '../cluster/discovery.js'
+import {ExitCode, KaosError} from '../errors.js'
+import {type KubernetesObject} from '../render/common.js'
+import {LABEL_MANAGED_BY, LABEL_RBAC_FOR, LABEL_RBAC_NAMESPACE, MANAGED_BY, objectName} from '../names.js'
+import {didYouMean} from '../suggest.js'
 
 /** Resources a Kubernetes MCP server usually reads, used when --resources is not given. Secrets are left out on purpose. */
 export const DEFAULT_RESOURCES = ['pods', 'services', 'endpoints', 'configmaps', 'events', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs']
@@ -14,8 +15,6 @@ export const STANDARD_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patc
 const SPECIAL_VERBS = ['use', 'bind', 'escalate', 'impersonate', 'approve', 'sign', 'proxy']
 
 /** Labels that mark everything create-rbac makes for one service account, so re-runs can prune. */
-export const LABEL_RBAC_FOR = 'kaos.tools/rbac-for'
-export const LABEL_RBAC_NAMESPACE = 'kaos.tools/rbac-namespace'
 
 export interface RbacRequest {
   /** MCPServer name; the service account is `mcpserver-NAME`. */

@@ -1,70 +1,14 @@
-import {randomBytes} from 'node:crypto'
-
+// Secrets and ConfigMaps the rendered pods need but do not create: checked before applying, so a
+// missing key is one clear error instead of a pod stuck in CreateContainerConfigError.
 import type {KaosDoc} from '../documents.js'
 import {ExitCode, KaosError} from '../errors.js'
-import {type Registry, type RegistrySource, parseRegistryYaml} from '../registry.js'
-import {AUTH_SECRET_KEY, type KubernetesObject, authSecretName} from '../render/index.js'
+import {LABEL_NAME} from '../names.js'
+import type {Registry} from '../registry.js'
+import type {KubernetesObject} from '../render/common.js'
 import type {Cluster} from './client.js'
-import {objectPath} from './resources.js'
+import {getObject} from './objects.js'
 
-export const REGISTRY_CONFIGMAP = 'kaos-mcp-runtimes'
-export const REGISTRY_KEY = 'runtimes.yaml'
-
-/**
- * The in-cluster registry ConfigMap as a registry source, or none when it is absent. Not being
- * allowed to read it is not fatal: the user still has the built-in and file runtimes.
- */
-export async function clusterRegistrySource(cluster: Cluster, systemNamespace: string, warnings: string[]): Promise<RegistrySource[]> {
-  try {
-    const cm = await cluster.get<{data?: Record<string, string>}>(objectPath('ConfigMap', REGISTRY_CONFIGMAP, systemNamespace))
-    const text = cm?.data?.[REGISTRY_KEY]
-    if (!text) return []
-    return [parseRegistryYaml(text, `cluster:${systemNamespace}/${REGISTRY_CONFIGMAP}`)]
-  } catch (error) {
-    if ((error as KaosError).code === 'FORBIDDEN') {
-      warnings.push(`cannot read the runtime registry ConfigMap ${systemNamespace}/${REGISTRY_CONFIGMAP} (forbidden); using local runtimes only`)
-      return []
-    }
-    throw error
-  }
-}
-
-/** Fail with a hint unless the namespace exists (or create it when asked). Returns whether it was created. */
-export async function ensureNamespace(cluster: Cluster, namespace: string, create: boolean, dryRun: boolean): Promise<boolean> {
-  const ns = await cluster.get(objectPath('Namespace', namespace))
-  if (ns) return false
-  if (!create)
-    throw new KaosError(`namespace "${namespace}" does not exist`, {
-      exit: ExitCode.NOT_FOUND,
-      suggestions: ['Add --create-namespace to create it, or pick another with -n.'],
-    })
-  if (dryRun) return false
-  await cluster.request('PATCH', objectPath('Namespace', namespace), {
-    body: {apiVersion: 'v1', kind: 'Namespace', metadata: {name: namespace, labels: {'app.kubernetes.io/managed-by': 'kaos'}}},
-    contentType: 'application/apply-patch+yaml',
-    query: {fieldManager: 'kaos', fieldValidation: 'Strict'},
-  })
-  return true
-}
-
-/**
- * Bearer tokens for MCPServers whose runtime declares `auth`: the one already in the cluster's
- * Secret (so redeploys do not rotate it and roll the pods), else a new random one.
- */
-export async function authTokens(cluster: Cluster, docs: KaosDoc[], registry: Registry, namespaceOf: (d: KaosDoc) => string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {}
-  for (const d of docs) {
-    if (d.kind !== 'MCPServer') continue
-    const rt = registry.runtimes.get(d.spec.runtime)
-    if (!rt?.auth || d.spec.container?.env?.some((e) => e.name === rt.auth!.tokenEnv)) continue
-    const s = await cluster.get<{data?: Record<string, string>}>(objectPath('Secret', authSecretName(d.metadata.name), namespaceOf(d)))
-    const existing = s?.data?.[AUTH_SECRET_KEY]
-    out[d.metadata.name] = existing ? Buffer.from(existing, 'base64').toString('utf8') : randomBytes(24).toString('base64url')
-  }
-  return out
-}
-
-interface Ref {
+export interface Ref {
   kind: 'Secret' | 'ConfigMap'
   name: string
   key?: string
@@ -107,16 +51,16 @@ export function referencedConfig(objects: KubernetesObject[]): Ref[] {
  */
 export async function checkReferences(cluster: Cluster, objects: KubernetesObject[], docs: KaosDoc[], registry: Registry, warnings: string[]): Promise<void> {
   const refs = referencedConfig(objects)
-  const cache = new Map<string, Record<string, string> | null>()
-  const fetch = async (r: {kind: string; name: string; namespace: string}) => {
+  // One GET per object, shared by every reference to it (they are fetched together).
+  const cache = new Map<string, Promise<Record<string, string> | null>>()
+  const fetch = (r: {kind: string; name: string; namespace: string}) => {
     const k = `${r.kind}/${r.namespace}/${r.name}`
-    if (!cache.has(k)) {
-      const obj = await cluster.get<{data?: Record<string, string>; stringData?: Record<string, string>}>(objectPath(r.kind, r.name, r.namespace))
-      cache.set(k, obj ? {...obj.data} : null)
-    }
+    if (!cache.has(k)) cache.set(k, getObject<{data?: Record<string, string>}>(cluster, r.kind, r.name, r.namespace).then((obj) => (obj ? {...obj.data} : null)))
     return cache.get(k)!
   }
   try {
+    // Fetched together; reported in order.
+    await Promise.all(refs.map((r) => fetch(r)))
     for (const r of refs) {
       const data = await fetch(r)
       if (!data)
@@ -139,7 +83,7 @@ export async function checkReferences(cluster: Cluster, objects: KubernetesObjec
       const direct = new Set((d.spec.container?.env ?? []).map((e) => e.name))
       const missing = (rt?.requiredEnv ?? []).filter((n) => !direct.has(n))
       if (missing.length === 0) continue
-      const ns = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['kaos.tools/name'] === d.metadata.name)?.metadata.namespace ?? 'default'
+      const ns = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.[LABEL_NAME] === d.metadata.name)?.metadata.namespace ?? 'default'
       const provided = new Set<string>()
       for (const ef of d.spec.container?.envFrom ?? []) {
         const src = ef.secretRef ? {kind: 'Secret', name: ef.secretRef.name} : ef.configMapRef ? {kind: 'ConfigMap', name: ef.configMapRef.name} : undefined

@@ -3,8 +3,8 @@
  * values coerced by the tool's JSON Schema, then checked (unknown and missing required arguments,
  * types, enums) before anything is sent. Pure: no I/O.
  */
-import {ExitCode, KaosError, invalid} from './errors.js'
-import {didYouMeanText} from './suggest.js'
+import {ExitCode, KaosError, invalid} from '../errors.js'
+import {didYouMeanText} from '../suggest.js'
 
 /** The subset of JSON Schema that MCP input schemas use in practice. */
 export interface JsonSchema {
@@ -189,9 +189,9 @@ export function describeSchema(schema: JsonSchema | undefined): string[] {
 }
 
 /** Does the schema let through arguments it does not name? */
+/** JSON Schema allows properties it does not name unless `additionalProperties: false` says otherwise. */
 function allowsExtra(schema: JsonSchema | undefined): boolean {
-  const ap = schema?.additionalProperties
-  return ap === true || (typeof ap === 'object' && ap !== null)
+  return schema?.additionalProperties !== false
 }
 
 export interface BuildArgsOptions {
@@ -202,6 +202,8 @@ export interface BuildArgsOptions {
   args?: RawArg[]
   /** Skip the checks (still coerces). */
   skipValidation?: boolean
+  /** Receives notes that do not stop the call (an argument the schema does not name but allows). */
+  warnings?: string[]
 }
 
 /**
@@ -231,7 +233,14 @@ export function buildArguments(opts: BuildArgsOptions): Record<string, unknown> 
       bad.add(a.key)
     } else out[a.key] = c.value
   }
-  if (!opts.skipValidation) problems.push(...validateArguments(out, schema, bad))
+  if (!opts.skipValidation) {
+    problems.push(...validateArguments(out, schema, bad))
+    if (schema && allowsExtra(schema)) {
+      const names = Object.keys(props)
+      for (const k of Object.keys(out))
+        if (!(k in props)) opts.warnings?.push(`${opts.what} does not declare argument "${k}"; sending it anyway (its schema allows extra arguments).${names.length > 0 ? didYouMeanText(k, names) : ''}`.trim())
+    }
+  }
   if (problems.length > 0) throw argumentsError(opts.what, problems, schema)
   return out
 }
@@ -261,4 +270,15 @@ export function argumentsError(what: string, problems: string[], schema: JsonSch
   const suggestions = lines.length > 0 ? [`${what} takes: ${lines.join('; ')}`] : [`${what} takes no arguments`]
   suggestions.push('Pass --args \'{"name": value}\' or repeat --arg name=value.')
   return new KaosError(`${what}: ${problems.join('; ')}`, {exit: ExitCode.INVALID_INPUT, suggestions, data: {problems, inputSchema: schema}})
+}
+
+/** `K=V` (or `K: V`) header flags as an object; the name is kept as given. */
+export function parseHeaders(values: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const h of values) {
+    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(h)
+    if (!m) throw invalid(`--header "${h}" is not NAME=VALUE`, ['e.g. --header Authorization="Bearer abc"'])
+    out[m[1]] = m[2]
+  }
+  return out
 }

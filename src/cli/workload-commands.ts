@@ -1,12 +1,11 @@
 import {Args, Flags} from '@oclif/core'
-import {stringify} from 'yaml'
 
 import {KaosCommand} from './base-command.js'
-import type {Kind} from './lib/documents.js'
-import {parseDuration} from './lib/duration.js'
-import {table} from './lib/output.js'
-import {KIND_INFO, selectorLabels} from './lib/render/common.js'
-import type {WorkloadDetail, WorkloadSummary} from './lib/workloads.js'
+import type {KaosDoc, Kind} from '../lib/documents.js'
+import {parseDuration} from '../lib/duration.js'
+import {table} from './format/table.js'
+import {KIND_INFO, selectorLabels} from '../lib/names.js'
+import type {WorkloadDetail, WorkloadSummary} from '../lib/workloads.js'
 
 const TYPE_HEADER: Record<Kind, string> = {MCPServer: 'RUNTIME', Agent: 'MODELAPI', ModelAPI: 'MODE'}
 
@@ -28,12 +27,11 @@ export abstract class ListCommand extends KaosCommand<typeof ListCommand> {
 
   async run(): Promise<{items: WorkloadSummary[]}> {
     const cluster = await this.connect()
-    const {listWorkloads} = await import('./lib/workloads.js')
+    const {listWorkloads} = await import('../lib/workloads.js')
     const items = await listWorkloads(cluster, this.kind, {namespace: this.flags['all-namespaces'] ? undefined : cluster.namespace, selector: this.flags.selector})
     if (this.jsonEnabled()) return {items}
     const fmt = this.flags.output
-    if (fmt === 'json') this.log(JSON.stringify({items}, null, 2))
-    else if (fmt === 'yaml') this.log(stringify({items}))
+    if (fmt === 'json' || fmt === 'yaml') await this.printStructured({items}, fmt)
     else if (fmt === 'name') for (const i of items) this.log(`${KIND_INFO[this.kind].prefix}/${i.name}`)
     else if (items.length === 0) process.stderr.write(`No ${this.kind} found${this.flags['all-namespaces'] ? '' : ` in namespace ${cluster.namespace}`}.\n`)
     else {
@@ -56,14 +54,14 @@ export abstract class GetCommand extends KaosCommand<typeof GetCommand> {
 
   protected abstract readonly kind: Kind
 
-  async run(): Promise<WorkloadDetail> {
+  /** The stored document with live status, as `kubectl get -o yaml` shows an object. */
+  async run(): Promise<Partial<KaosDoc> & {status: WorkloadDetail['status']}> {
     const cluster = await this.connect()
-    const {getWorkload} = await import('./lib/workloads.js')
+    const {getWorkload} = await import('../lib/workloads.js')
     const detail = await getWorkload(cluster, this.kind, this.args.name, cluster.namespace)
-    if (this.jsonEnabled()) return detail
     const out = {...detail.document, status: detail.status}
-    this.log(this.flags.output === 'json' ? JSON.stringify(out, null, 2) : stringify(out, {lineWidth: 0}))
-    return detail
+    if (!this.jsonEnabled()) await this.printStructured(out, this.flags.output as 'json' | 'yaml')
+    return out
   }
 }
 
@@ -84,8 +82,8 @@ export abstract class LogsCommand extends KaosCommand<typeof LogsCommand> {
     const {flags} = this
     const sinceSeconds = flags.since ? Math.max(1, Math.round(parseDuration(flags.since, '--since') / 1000)) : undefined
     const cluster = await this.connect()
-    const {getDeployment} = await import('./lib/workloads.js')
-    const {workloadLogs} = await import('./lib/cluster/logs.js')
+    const {getDeployment} = await import('../lib/workloads.js')
+    const {workloadLogs} = await import('../lib/cluster/logs.js')
     await getDeployment(cluster, this.kind, this.args.name, cluster.namespace)
     const ac = new AbortController()
     const stop = () => ac.abort()
@@ -129,7 +127,7 @@ export abstract class DeleteCommand extends KaosCommand<typeof DeleteCommand> {
   async run(): Promise<{deleted: Array<{kind: string; name: string; namespace?: string}>}> {
     const timeoutMs = parseDuration(this.flags.timeout)
     const cluster = await this.connect()
-    const {deleteWorkload} = await import('./lib/workloads.js')
+    const {deleteWorkload} = await import('../lib/workloads.js')
     const deleted = await deleteWorkload(cluster, this.kind, this.args.name, cluster.namespace, {
       wait: this.flags.wait,
       timeoutMs,

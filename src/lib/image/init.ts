@@ -13,7 +13,7 @@ export const TEMPLATE_VERSION = '0.1.0'
 
 /**
  * The packaged `templates/` folder. Found by walking up from this module, because the bundle
- * puts it at dist/index.js or dist/chunks/*.js, and tests run it from src/lib/build/.
+ * puts it at dist/index.js or dist/chunks/*.js, and tests run it from src/lib/image/.
  */
 export function templatesRoot(from = dirname(fileURLToPath(import.meta.url))): string {
   let dir = from

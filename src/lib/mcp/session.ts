@@ -2,21 +2,17 @@
  * THE module that speaks MCP. A session over streamable HTTP (or legacy SSE) with the official SDK
  * client: the full initialize handshake, session id and protocol version on every request, one
  * re-initialization when the server forgets the session (404), errors translated to kaos's exit
- * codes, and results rendered for a terminal (text as-is, JSON pretty-printed, binary to files).
+ * codes. Rendering results for a terminal is cli/format/mcp.ts's job.
  *
  * The SDK is loaded with `await import()` inside `connect`, so commands that never speak MCP do not
  * pay for it at startup.
  */
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-
 import type {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import type {Transport} from '@modelcontextprotocol/sdk/shared/transport.js'
 
-import {createHttpFetch, parseSse} from './chat.js'
-import {ExitCode, KaosError} from './errors.js'
-import type {JsonSchema} from './invoke-args.js'
+import {createHttpFetch, parseSse} from '../chat.js'
+import {ExitCode, KaosError} from '../errors.js'
+import type {JsonSchema} from '../invoke/args.js'
 
 export type McpTransportKind = 'http' | 'sse'
 
@@ -135,7 +131,7 @@ function networkDetail(e: Error): string {
 }
 
 /** The `explain…` part of JSON-RPC errors, one line. */
-function firstLine(s: string | undefined, max = 300): string {
+export function firstLine(s: string | undefined, max = 300): string {
   const line = (s ?? '').split('\n').find((l) => l.trim() !== '') ?? ''
   return line.length > max ? `${line.slice(0, max)}…` : line
 }
@@ -148,10 +144,11 @@ export class McpSession {
   readonly stats: McpSessionStats = {httpRequests: 0, reinitialized: 0}
   private client!: Client
   private transport!: Transport & {sessionId?: string; protocolVersion?: string; terminateSession?: () => Promise<void>}
-  private sdk!: typeof import('@modelcontextprotocol/sdk/client/index.js')
   private closed = false
   /** Controllers of requests in flight, failed together when their connection breaks. */
   private readonly inflight = new Set<AbortController>()
+  /** HTTP requests not answered yet (e.g. a cancellation notification on its way). */
+  private readonly pendingSends = new Set<Promise<Response>>()
   private toolCache?: McpTool[]
   private readonly target: string
   /** Our own connections, ended on close (the global fetch would keep them open for seconds). */
@@ -199,7 +196,6 @@ export class McpSession {
       import('@modelcontextprotocol/sdk/client/index.js'),
       this.opts.transport === 'sse' ? import('@modelcontextprotocol/sdk/client/sse.js') : import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
     ])
-    this.sdk = clientMod
     this.client = new clientMod.Client({name: this.opts.clientName ?? 'kaos', version: this.opts.clientVersion ?? '0.0.0'}, {capabilities: {}})
     // The SDK reports background failures here; the request that suffers from one fails on its own.
     this.client.onerror = () => {}
@@ -230,7 +226,10 @@ export class McpSession {
       this.stats.httpRequests++
       const signals = [init?.signal, this.opts.signal].filter(Boolean) as AbortSignal[]
       const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
-      const res = await this.http.fetch(url, {...init, signal})
+      const sent = this.http.fetch(url, {...init, signal})
+      this.pendingSends.add(sent)
+      sent.finally(() => this.pendingSends.delete(sent)).catch(() => {})
+      const res = await sent
       if (method !== 'POST' || !res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res
       const ids = requestIds(init?.body)
       if (ids.length === 0) return res
@@ -374,7 +373,7 @@ export class McpSession {
     const tools = this.toolCache ?? (await this.listTools())
     const tool = tools.find((t) => t.name === name)
     if (!tool) {
-      const {didYouMeanText} = await import('./suggest.js')
+      const {didYouMeanText} = await import('../suggest.js')
       throw new KaosError(`the server has no tool "${name}".${didYouMeanText(name, tools.map((t) => t.name))}`.replace(/\.$/, ''), {
         exit: ExitCode.NOT_FOUND,
         suggestions: [`Its tools: ${tools.map((t) => t.name).join(', ') || 'none'}`],
@@ -419,6 +418,20 @@ export class McpSession {
 
   async getPrompt(name: string, args: Record<string, string>): Promise<{description?: string; messages: Array<{role: string; content: McpContent}>}> {
     return this.request(`prompts/get ${name}`, true, (c, o) => c.getPrompt({name, arguments: args}, o)) as never
+  }
+
+  /**
+   * Ctrl-C: abort what is in flight, which makes the SDK send `notifications/cancelled` for each
+   * request so the server stops the work, wait for those to be sent, then end the session
+   * (DELETE). The caller bounds the whole with a deadline.
+   */
+  async interrupt(): Promise<void> {
+    if (this.closed) return
+    this.failInflight(new KaosError('interrupted', {exit: ExitCode.UNEXPECTED}))
+    // The SDK sends the cancellations from the abort handlers; let them reach our fetch first.
+    await new Promise((r) => setImmediate(r))
+    await Promise.allSettled([...this.pendingSends])
+    await this.close()
   }
 
   /** End the session on the server (best effort, bounded) and release everything. Idempotent. */
@@ -508,109 +521,4 @@ function requestIds(body: unknown): Array<string | number> {
   } catch {
     return []
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rendering for the terminal
-
-const EXT: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'image/svg+xml': 'svg',
-  'audio/wav': 'wav',
-  'audio/x-wav': 'wav',
-  'audio/mpeg': 'mp3',
-  'audio/ogg': 'ogg',
-  'application/pdf': 'pdf',
-  'application/zip': 'zip',
-  'application/gzip': 'gz',
-  'application/json': 'json',
-  'text/plain': 'txt',
-}
-
-/** Where binary content goes: a directory made on first use. */
-export class OutputFiles {
-  private dir?: string
-  private n = 0
-  readonly written: string[] = []
-  constructor(
-    private readonly baseDir: string | undefined,
-    private readonly prefix: string,
-  ) {}
-
-  save(data: Buffer, mimeType: string | undefined, hint?: string): string {
-    if (!this.dir) {
-      if (this.baseDir) {
-        mkdirSync(this.baseDir, {recursive: true})
-        this.dir = this.baseDir
-      } else this.dir = mkdtempSync(join(tmpdir(), 'kaos-invoke-'))
-    }
-    this.n++
-    const ext = EXT[(mimeType ?? '').split(';')[0].trim()] ?? (hint && /\.[a-z0-9]{1,5}$/i.test(hint) ? hint.split('.').pop()! : 'bin')
-    const safe = this.prefix.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60) || 'content'
-    const path = join(this.dir, `${safe}-${this.n}.${ext}`)
-    writeFileSync(path, data)
-    this.written.push(path)
-    return path
-  }
-}
-
-/** Pretty-print text that is JSON; leave anything else as it is. */
-export function prettyText(text: string): string {
-  const t = text.trim()
-  if ((t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'))) {
-    try {
-      return JSON.stringify(JSON.parse(t), null, 2)
-    } catch {
-      // not JSON after all
-    }
-  }
-  return text
-}
-
-/** One content block as terminal text; binary goes to a file and the path is printed. */
-export function renderContent(c: McpContent, files: OutputFiles): string {
-  switch (c.type) {
-    case 'text':
-      return prettyText(c.text ?? '')
-    case 'image':
-    case 'audio': {
-      const path = files.save(Buffer.from(c.data ?? '', 'base64'), c.mimeType)
-      return `[${c.type} ${c.mimeType ?? ''} saved to ${path}]`
-    }
-    case 'resource': {
-      const r = c.resource
-      if (!r) return JSON.stringify(c, null, 2)
-      if (r.text !== undefined) return `[resource ${r.uri}]\n${prettyText(r.text)}`
-      const path = files.save(Buffer.from(r.blob ?? '', 'base64'), r.mimeType, r.uri)
-      return `[resource ${r.uri} ${r.mimeType ?? ''} saved to ${path}]`
-    }
-    case 'resource_link':
-      return `[resource link ${c.uri}${c.name ? ` (${c.name})` : ''}${c.mimeType ? ` ${c.mimeType}` : ''}]`
-    default:
-      return JSON.stringify(c, null, 2)
-  }
-}
-
-/** A tool result for the terminal: every content block, or the structured content alone. */
-export function renderToolResult(r: McpToolResult, files: OutputFiles): string {
-  const blocks = (r.content ?? []).map((c) => renderContent(c, files))
-  if (blocks.length === 0 && r.structuredContent !== undefined) blocks.push(JSON.stringify(r.structuredContent, null, 2))
-  return blocks.join('\n')
-}
-
-/** Tools as a terminal listing: name, description, one line per argument. */
-export function renderToolList(tools: McpTool[], describe: (s: JsonSchema | undefined) => string[]): string {
-  if (tools.length === 0) return 'no tools'
-  const lines: string[] = []
-  for (const t of tools) {
-    const desc = firstLine(t.description, 200)
-    lines.push(desc ? `${t.name}  ${desc}` : t.name)
-    const args = describe(t.inputSchema)
-    for (const a of args) lines.push(`    ${a}`)
-    if (args.length === 0) lines.push('    (no arguments)')
-  }
-  return lines.join('\n')
 }

@@ -1,14 +1,16 @@
-import {Args, Flags, ux} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {writeFileSync} from 'node:fs'
 import {stringify} from 'yaml'
 
 import {KaosCommand} from './base-command.js'
-import type {KaosDoc} from './lib/documents.js'
-import {invalid} from './lib/errors.js'
-import type {McpFlags} from './lib/inputs.js'
-import {type Kind, TOPIC_OF} from './lib/kinds.js'
-import {formatObjects, writeOutputDir} from './lib/output.js'
-import type {KubernetesObject} from './lib/render/common.js'
+import {Progress} from './progress.js'
+import type {KaosDoc} from '../lib/documents.js'
+import {invalid} from '../lib/errors.js'
+import type {McpFlags} from '../lib/inputs.js'
+import {type Kind, TOPIC_OF} from '../lib/kinds.js'
+import {formatObjects} from './format/objects.js'
+import {writeOutputDir} from '../lib/output-dir.js'
+import type {KubernetesObject} from '../lib/render/common.js'
 
 /** What `kaos <kind> deploy` returns (and prints with --json). */
 export interface DeployResult {
@@ -82,9 +84,9 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
     const {flags, args} = this
     // The schema library and renderer load here, not at startup (see src/lib/kinds.ts).
     const [{mcpServerFromBuildRecord, readDocumentFiles, requireKind}, {render}, {BUILD_RECORD, readBuildRecord}] = await Promise.all([
-      import('./lib/inputs.js'),
-      import('./lib/render/index.js'),
-      import('./lib/build/record.js'),
+      import('../lib/inputs.js'),
+      import('../lib/render/index.js'),
+      import('../lib/image/record.js'),
     ])
     let docs: KaosDoc[]
     if (flags.file?.length) {
@@ -118,7 +120,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       } else if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
       return result
     }
-    const {deploy} = await import('./lib/deploy.js')
+    const {deploy} = await import('../lib/deploy.js')
     const progress = new Progress(this.jsonEnabled())
     try {
       const outcome = await deploy(
@@ -158,30 +160,6 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
     writeFileSync(path, docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n'))
     this.note(`saved ${docs.length === 1 ? `${docs[0].kind} "${docs[0].metadata.name}"` : `${docs.length} documents`} to ${path}`)
     return path
-  }
-}
-
-/**
- * Progress for long steps: a spinner on a terminal, plain timestamped lines on stderr in CI or
- * when output is piped, nothing with --json. Always stopped, also on failure.
- */
-export class Progress {
-  private readonly tty = Boolean(process.stderr.isTTY) && !process.env.CI
-  private active = false
-  constructor(private readonly silent: boolean) {}
-
-  update(message: string): void {
-    if (this.silent) return
-    if (this.tty) {
-      if (!this.active) ux.action.start('kaos', message, {stdout: false})
-      else ux.action.status = message
-      this.active = true
-    } else process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
-  }
-
-  stop(message = 'done'): void {
-    if (this.active) ux.action.stop(message)
-    this.active = false
   }
 }
 

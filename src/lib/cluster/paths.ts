@@ -1,3 +1,5 @@
+import {invalid} from '../errors.js'
+
 /** API paths for the kinds kaos renders and reads. Anything else goes through discovery. */
 export const RESOURCES: Record<string, {group: string; version: string; plural: string; namespaced: boolean}> = {
   Namespace: {group: '', version: 'v1', plural: 'namespaces', namespaced: false},
@@ -6,6 +8,7 @@ export const RESOURCES: Record<string, {group: string; version: string; plural: 
   Secret: {group: '', version: 'v1', plural: 'secrets', namespaced: true},
   Service: {group: '', version: 'v1', plural: 'services', namespaced: true},
   Pod: {group: '', version: 'v1', plural: 'pods', namespaced: true},
+  Node: {group: '', version: 'v1', plural: 'nodes', namespaced: false},
   Event: {group: '', version: 'v1', plural: 'events', namespaced: true},
   Deployment: {group: 'apps', version: 'v1', plural: 'deployments', namespaced: true},
   ReplicaSet: {group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true},
@@ -18,15 +21,40 @@ export const RESOURCES: Record<string, {group: string; version: string; plural: 
 /** Kinds a kaos workload may own, in the order delete removes them (workload first). */
 export const OWNED_KINDS = ['Deployment', 'Service', 'ConfigMap', 'Secret', 'ServiceAccount']
 
+/** Whether objects of a kind live in a namespace (unknown kinds are assumed to). */
+export function isNamespaced(kind: string): boolean {
+  return RESOURCES[kind]?.namespaced ?? true
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
+/**
+ * A namespace name as the API server accepts it, or an invalid-input error. Every path is built
+ * from checked, encoded segments: a namespace like `../../api/v1/secrets#` must never become a
+ * request to some other resource.
+ */
+export function checkNamespace(namespace: string, what = 'namespace'): string {
+  if (namespace.length > 63 || !DNS1123_LABEL.test(namespace))
+    throw invalid(`${what} ${JSON.stringify(namespace)} is not a valid namespace name: it must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`, [
+      'Pass a namespace such as -n my-team.',
+    ])
+  return namespace
+}
+
+function segment(s: string): string {
+  return encodeURIComponent(s)
+}
+
 /** Collection path, e.g. `/apis/apps/v1/namespaces/ns/deployments`; all namespaces when `namespace` is omitted. */
 export function collectionPath(kind: string, namespace?: string): string {
   const r = RESOURCES[kind]
   if (!r) throw new Error(`kaos does not know the API path of kind ${kind}`)
   const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`
-  return r.namespaced && namespace ? `${base}/namespaces/${namespace}/${r.plural}` : `${base}/${r.plural}`
+  return r.namespaced && namespace ? `${base}/namespaces/${segment(checkNamespace(namespace))}/${r.plural}` : `${base}/${r.plural}`
 }
 
-/** Object path, e.g. `/api/v1/namespaces/ns/services/name`. */
-export function objectPath(kind: string, name: string, namespace?: string): string {
-  return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`
+/** Object path, e.g. `/api/v1/namespaces/ns/services/name`; `sub` adds a subresource (`log`, `portforward`). */
+export function objectPath(kind: string, name: string, namespace?: string, sub?: string): string {
+  if (!name) throw new Error(`empty ${kind} name`)
+  return `${collectionPath(kind, isNamespaced(kind) ? namespace : undefined)}/${segment(name)}${sub ? `/${segment(sub)}` : ''}`
 }

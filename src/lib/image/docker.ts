@@ -8,8 +8,8 @@ import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
-import {ExitCode, KaosError} from './errors.js'
-import {splitReference} from './build/project.js'
+import {ExitCode, KaosError} from '../errors.js'
+import {splitReference} from './project.js'
 
 const fail = (message: string, suggestions: string[] = [], data?: unknown) => new KaosError(message, {exit: ExitCode.IMAGE_BUILD_FAILED, suggestions, data})
 

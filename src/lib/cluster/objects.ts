@@ -1,0 +1,51 @@
+// Reading and deleting single objects and lists by kind: the primitives the named query modules
+// (workloads, namespaces, registry-configmap, …) are written with.
+import type {Cluster} from './client.js'
+import {collectionPath, isNamespaced, objectPath} from './paths.js'
+
+/** A reference to one object, as kaos reports it. */
+export interface ObjectRef {
+  kind: string
+  name: string
+  namespace?: string
+}
+
+export function refText(r: ObjectRef): string {
+  return `${r.kind}/${r.name}${r.namespace ? ` in ${r.namespace}` : ''}`
+}
+
+/** `kind/namespace/name`, for sets and maps of objects. */
+export function refKey(r: ObjectRef): string {
+  return `${r.kind}/${isNamespaced(r.kind) ? (r.namespace ?? '') : ''}/${r.name}`
+}
+
+/** One object, or undefined when it does not exist. */
+export async function getObject<T = any>(cluster: Cluster, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+  return cluster.get<T>(objectPath(kind, name, namespace))
+}
+
+export interface ListOptions {
+  /** Omit for all namespaces (namespaced kinds) or for cluster-scoped kinds. */
+  namespace?: string
+  labelSelector?: string
+  fieldSelector?: string
+  signal?: AbortSignal
+}
+
+/** The items of a list query. */
+export async function listObjects<T = any>(cluster: Cluster, kind: string, opts: ListOptions = {}): Promise<T[]> {
+  const list = await cluster.request<{items: T[]}>('GET', collectionPath(kind, opts.namespace), {
+    query: {labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector},
+    signal: opts.signal,
+  })
+  return list.items ?? []
+}
+
+/** Delete one object; 404 counts as success. Returns whether it existed. */
+export async function deleteObject(cluster: Cluster, r: ObjectRef, opts: {dryRun?: boolean} = {}): Promise<boolean> {
+  const res = await cluster.request('DELETE', objectPath(r.kind, r.name, r.namespace), {
+    allow404: true,
+    query: {propagationPolicy: 'Background', dryRun: opts.dryRun ? 'All' : undefined},
+  })
+  return res !== undefined
+}

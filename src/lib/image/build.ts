@@ -1,0 +1,192 @@
+// `kaos mcp build`: pick or generate the Dockerfile, pack the context, build with the Docker
+// Engine API, record the build, and optionally push it or load it into kind.
+import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join, relative, resolve, sep} from 'node:path'
+
+import {invalid} from '../errors.js'
+import {
+  type ProjectType,
+  detectProject,
+  generateDockerfile,
+  imageReference,
+  kindClusterName,
+  parseBuildArgs,
+  projectName,
+  registryHost,
+  resolveFastmcpPath,
+} from './project.js'
+import {type BuildRecord, writeBuildRecord} from './record.js'
+
+/** What `kaos mcp build` returns (and prints with --json). */
+export interface McpBuildResult {
+  name: string
+  /** The image reference built (and pushed / loaded). */
+  image: string
+  imageId: string
+  project?: ProjectType
+  /** `generated`, or the Dockerfile's path relative to the project. */
+  dockerfile: string
+  context: {files: number; bytes: number; dockerignore: boolean; packMs: number}
+  pushed?: {registry: string; digest?: string; credentials: string}
+  kindLoaded?: {cluster: string}
+  /** The build record written for `kaos mcp deploy` (absolute path). */
+  record: string
+  durationMs: number
+}
+
+export interface BuildOptions {
+  path: string
+  name?: string
+  tag?: string
+  /** Image registry and namespace to prefix. */
+  registry?: string
+  fastmcpPath?: string
+  dockerfile?: string
+  createDockerfile?: boolean
+  baseImage?: string
+  platform?: string
+  buildArgs?: string[]
+  push?: boolean
+  kindLoad?: boolean
+  kindCluster?: string
+  kubeconfig?: string
+  context?: string
+}
+
+/** Where kaos puts a Dockerfile it adds to the context (like the docker CLI's `.dockerfile.<id>`). */
+const INJECTED_DOCKERFILE = '.kaos.Dockerfile'
+
+/**
+ * Build a project's image. Progress and build output go to `hooks.note` (stderr); problems with
+ * the input are invalid-input errors before the engine is contacted; engine failures are exit 9.
+ */
+export async function buildProject(opts: BuildOptions, hooks: {note: (line: string) => void; warn: (line: string) => void}): Promise<McpBuildResult> {
+  const started = Date.now()
+  const flags = {
+    path: opts.path,
+    name: opts.name,
+    tag: opts.tag,
+    registry: opts.registry,
+    'fastmcp-path': opts.fastmcpPath,
+    dockerfile: opts.dockerfile,
+    'create-dockerfile': opts.createDockerfile,
+    'base-image': opts.baseImage,
+    platform: opts.platform,
+    'build-arg': opts.buildArgs,
+    push: opts.push,
+    'kind-load': opts.kindLoad,
+    'kind-cluster': opts.kindCluster,
+    kubeconfig: opts.kubeconfig,
+    context: opts.context,
+  }
+  const dir = resolve(flags.path)
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw invalid(`--path ${flags.path} is not a folder`)
+  const info = detectProject(dir)
+  const buildargs = parseBuildArgs(flags['build-arg'])
+  const name = projectName(info, flags.name)
+
+  // Which Dockerfile: --dockerfile, else the project's, else generated.
+  let dockerfileText: string | undefined
+  let dockerfileLabel: string
+  let dockerfileInContext: string | undefined
+  if (flags.dockerfile) {
+    const abs = resolve(flags.dockerfile)
+    if (!existsSync(abs)) throw invalid(`--dockerfile ${flags.dockerfile} does not exist`)
+    if (flags['create-dockerfile']) throw invalid('--create-dockerfile writes a generated Dockerfile; it cannot be combined with --dockerfile')
+    const rel = relative(dir, abs)
+    dockerfileLabel = rel.startsWith('..') ? abs : rel
+    if (rel.startsWith('..') || rel.split(sep)[0] === '.kaos') dockerfileText = readFileSync(abs, 'utf8')
+    else dockerfileInContext = rel.split(sep).join('/')
+  } else if (info.dockerfile && !flags['create-dockerfile']) {
+    dockerfileInContext = info.dockerfile
+    dockerfileLabel = info.dockerfile
+    if (flags['base-image'] || flags['fastmcp-path']) hooks.warn(`--base-image and --fastmcp-path only apply to a generated Dockerfile; ${info.dockerfile} is used as is`)
+  } else {
+    if (!info.type) throw invalid(`no pyproject.toml, requirements.txt, package.json or Dockerfile in ${dir}`, ['Create a project with `kaos mcp init NAME`, or give a Dockerfile with --dockerfile.'])
+    if (flags['create-dockerfile'] && info.dockerfile) throw invalid(`refusing to overwrite ${join(relative(process.cwd(), dir) || '.', 'Dockerfile')} with --create-dockerfile`, ['Delete it first, or build with it (omit --create-dockerfile).'])
+    const fastmcpPath = info.type === 'python' ? resolveFastmcpPath(dir, flags['fastmcp-path']) : undefined
+    dockerfileText = generateDockerfile(info.type, {baseImage: flags['base-image'], fastmcpPath, manifest: info.manifest, main: info.main})
+    dockerfileLabel = 'generated'
+    if (flags['create-dockerfile']) {
+      writeFileSync(join(dir, 'Dockerfile'), dockerfileText)
+      hooks.note(`wrote ${join(relative(process.cwd(), dir) || '.', 'Dockerfile')}`)
+      dockerfileLabel = 'Dockerfile'
+    }
+  }
+
+  // The heavy part (dockerode, tar) is loaded only now.
+  const [{connectDocker, buildImage, pushImage, registryAuth, kindLoad}, {listContext, contextHash, contextMatcher, packContext}] = await Promise.all([
+    import('./docker.js'),
+    import('./context.js'),
+  ])
+  if (dockerfileInContext && contextMatcher(dir).ignores(dockerfileInContext)) {
+    // Docker sends an ignored Dockerfile anyway; so does kaos, under its own name.
+    dockerfileText = readFileSync(join(dir, dockerfileInContext), 'utf8')
+    dockerfileInContext = undefined
+  }
+  const extra = dockerfileText === undefined ? [] : [{path: INJECTED_DOCKERFILE, content: dockerfileText}]
+
+  const packStarted = Date.now()
+  const listing = listContext(dir)
+  const version = flags.tag ? undefined : info.version
+  const image = imageReference({
+    name,
+    tag: flags.tag,
+    version,
+    registry: flags.registry,
+    contextHash: flags.tag || version ? undefined : contextHash(listing, extra),
+  })
+  const host = registryHost(image)
+  if (flags.push && !host) throw invalid(`--push needs a registry to push ${image} to`, ['Add --registry HOST[/NAMESPACE], e.g. --registry localhost:5001 or --registry ghcr.io/acme.'])
+
+  const docker = await connectDocker()
+  const packed = packContext(listing, extra)
+  const echo = (line: string) => hooks.note(line)
+  hooks.note(`building ${image} from ${relative(process.cwd(), dir) || '.'} (${listing.files} files, Dockerfile: ${dockerfileLabel})`)
+  const built = await buildImage(docker, {
+    context: packed.stream,
+    tag: image,
+    dockerfile: dockerfileInContext ?? INJECTED_DOCKERFILE,
+    buildargs,
+    platform: flags.platform,
+    onLine: echo,
+  })
+  const {bytes} = await packed.done.catch(() => ({bytes: 0}))
+  const packMs = Date.now() - packStarted
+
+  const record: BuildRecord = {version: 1, name, image, imageId: built.imageId, builtAt: new Date().toISOString(), ...(info.type ? {project: info.type} : {})}
+  const result: McpBuildResult = {
+    name,
+    image,
+    imageId: built.imageId,
+    ...(info.type ? {project: info.type} : {}),
+    dockerfile: dockerfileLabel,
+    context: {files: listing.files, bytes, dockerignore: listing.dockerignore, packMs},
+    record: '',
+    durationMs: 0,
+  }
+  // Record the build before push/load, so a failed push still leaves a deployable local record.
+  result.record = writeBuildRecord(dir, record)
+
+  if (flags.push && host) {
+    const creds = await registryAuth(host)
+    hooks.note(`pushing ${image} (credentials: ${creds?.source ?? 'none'})`)
+    const pushed = await pushImage(docker, image, host, {auth: creds?.auth, credentials: creds?.source, onLine: echo})
+    result.pushed = {registry: host, ...(pushed.digest ? {digest: pushed.digest} : {}), credentials: pushed.credentials}
+    record.digest = pushed.digest
+    writeBuildRecord(dir, record)
+  }
+  if (flags['kind-load']) {
+    const kubeconfig = flags.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config')
+    const kubeconfigText = existsSync(kubeconfig) ? readFileSync(kubeconfig, 'utf8') : undefined
+    const {cluster, from} = kindClusterName({flag: flags['kind-cluster'], context: flags.context, kubeconfigText})
+    hooks.note(`loading ${image} into kind cluster "${cluster}" (from ${from})`)
+    await kindLoad(docker, image, cluster, {onLine: echo})
+    result.kindLoaded = {cluster}
+    record.kindCluster = cluster
+    writeBuildRecord(dir, record)
+  }
+  result.durationMs = Date.now() - started
+  return result
+}

@@ -69,7 +69,9 @@ start_server() { # name env-assignments... -- tool files...: start rawpython, wa
   local code=""
   for file in "$@"; do code+="$(cat "$here/conformance/$file")"$'\n\n'; done
   port="$(free_port)"
-  env "${envs[@]}" MCP_TOOLS_STRING="$code" HOST=127.0.0.1 PORT="$port" LOG_LEVEL=WARNING \
+  # Only what the pass sets configures the server, not the caller's env.
+  env -u MCP_ALLOWED_ORIGINS -u MCP_ALLOWED_HOSTS -u MCP_STATELESS -u MCP_SERVER_NAME -u SHUTDOWN_TIMEOUT \
+    "${envs[@]}" MCP_TOOLS_STRING="$code" HOST=127.0.0.1 PORT="$port" LOG_LEVEL=WARNING \
     "$RAWPYTHON_PYTHON" "$here/server.py" >"$work/$name.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 300); do

@@ -229,7 +229,10 @@ def load_tools(params: Params) -> list[LoadedTool]:
     """Run the code in a fresh module and collect its public functions."""
     code = params.code
     hint = _line_hint(params)
+    # A syntax error in params that YAML read as a mapping is likely YAML;
+    # other errors are only blamed on YAML when the keys look like YAML keys.
     yaml_hint = _yaml_hint(params)
+    yaml_hint_if_likely = yaml_hint if params.looks_like_yaml else ""
     try:
         tree = ast.parse(code, CODE_FILENAME)
         compiled = compile(tree, CODE_FILENAME, "exec", dont_inherit=True)
@@ -255,7 +258,7 @@ def load_tools(params: Params) -> list[LoadedTool]:
         message = str(e) or repr(e)
         details = "".join(traceback.format_exception(type(e), e, tb)).rstrip()
         raise LoadError(
-            f"{type(e).__name__}{where}: {message}{_yaml_suffix(params)}", _join(details, yaml_hint, hint)
+            f"{type(e).__name__}{where}: {message}{_yaml_suffix(params)}", _join(details, yaml_hint_if_likely, hint)
         ) from None
 
     check_shadowing(tree, module, hint)
@@ -266,7 +269,7 @@ def load_tools(params: Params) -> list[LoadedTool]:
             _join(
                 "Define at least one function with `def` or `async def` at the top level;"
                 " names starting with `_` and functions imported from other modules are not tools.",
-                yaml_hint,
+                yaml_hint_if_likely,
             ),
         )
     return tools
@@ -492,8 +495,9 @@ def _join(*parts: str) -> str:
 
 
 def describe(fn: Callable[..., Any], name: str) -> str:
-    """The tool description: the docstring, or else the call signature, so
-    that no tool goes out with an empty description."""
+    """The tool description: the docstring, or else the call signature as a
+    caller sees it (without the SDK-filled `Context` and `Resolve(...)`
+    parameters), so that no tool goes out with an empty description."""
     doc = inspect.getdoc(fn)
     if doc and doc.strip():
         return doc
@@ -504,7 +508,22 @@ def describe(fn: Callable[..., Any], name: str) -> str:
             signature = inspect.signature(fn)
         except (TypeError, ValueError):
             return f"{name}(...)"
-    return f"{name}{signature}"
+    shown = [p for p in signature.parameters.values() if not _filled_by_sdk(p.annotation)]
+    text = str(signature.replace(parameters=shown))
+    # Classes defined in the code print as rawpython_tools.Name.
+    return f"{name}{text.replace(MODULE_NAME + '.', '')}"
+
+
+def _filled_by_sdk(annotation: Any) -> bool:
+    import typing
+
+    from mcp.server.mcpserver import Context, Resolve
+
+    if inspect.isclass(annotation) and issubclass(annotation, Context):
+        return True
+    if typing.get_origin(annotation) is typing.Annotated:
+        return any(isinstance(m, Resolve) for m in typing.get_args(annotation)[1:])
+    return False
 
 
 def make_tool(loaded: LoadedTool) -> Tool:

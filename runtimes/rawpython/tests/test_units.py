@@ -180,6 +180,16 @@ def test_description_is_the_docstring_or_the_signature() -> None:
 
         async def untyped(x, *, flag=False):
             return x
+
+        from mcp.server.mcpserver import Context
+        from pydantic import BaseModel
+
+        class Point(BaseModel):
+            x: int
+            y: int
+
+        async def with_context(p: Point, ctx: Context) -> list[Point]:
+            return [p]
         '''
     )
     loaded = rawpython.load_tools(rawpython.Params(code=code))
@@ -189,6 +199,8 @@ def test_description_is_the_docstring_or_the_signature() -> None:
         "bare": "bare(a: int, b: Optional[str] = None) -> str",
         "blank_doc": "blank_doc(x)",
         "untyped": "untyped(x, *, flag=False)",
+        # The SDK fills `ctx`: callers never pass it.
+        "with_context": "with_context(p: Point) -> list[Point]",
     }
 
 
@@ -305,8 +317,8 @@ def test_yaml_without_code_that_defines_nothing_gets_a_hint() -> None:
 
 
 def test_python_that_yaml_parses_gets_no_yaml_note() -> None:
-    # `def f(x):` + body is a YAML mapping too, but clearly Python: errors keep
-    # their plain summary (the details still mention the YAML reading).
+    # `def f(x):` + body is a YAML mapping too, but clearly Python: errors
+    # other than syntax errors say nothing about YAML.
     params = rawpython.parse_params("def f(x):\n    return undefined_name_here\n")
     assert params.mapping_without_code and not params.looks_like_yaml
     tools = rawpython.load_tools(params)
@@ -315,6 +327,7 @@ def test_python_that_yaml_parses_gets_no_yaml_note() -> None:
     with pytest.raises(rawpython.LoadError) as info:
         rawpython.load_tools(broken)
     assert info.value.summary == "NameError at line 3: name 'nope' is not defined"
+    assert "YAML" not in info.value.details
 
 
 # ---------------------------------------------------------------- Origin and Host settings

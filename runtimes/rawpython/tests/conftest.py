@@ -15,11 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mcp import ClientSession
-
-# The SDK's current name for the streamable HTTP client transport
-# (`streamablehttp_client` is its deprecated alias in mcp 1.30).
-from mcp.client.streamable_http import streamable_http_client
+from mcp import Client
 
 HERE = Path(__file__).resolve().parent
 RUNTIME_DIR = HERE.parent
@@ -102,7 +98,7 @@ class Server:
 def start_server(
     params: str | None, tmp_path: Path, env: dict[str, str] | None = None, port: int | None = None
 ) -> Server:
-    """Start server.py and wait until /healthz answers 200."""
+    """Start server.py and wait until /readyz answers 200."""
     full_env = base_env()
     if params is not None:
         full_env["MCP_TOOLS_STRING"] = params
@@ -121,7 +117,7 @@ def start_server(
         if proc.poll() is not None:
             raise AssertionError(f"server exited with {proc.returncode} at start:\n{server.log()}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.base_url}/healthz", timeout=1.0).status_code == 200:
+            if httpx.get(f"{server.base_url}/readyz", timeout=1.0).status_code == 200:
                 return server
         time.sleep(0.05)
     server.stop()
@@ -152,10 +148,15 @@ def run_to_exit(
     )
 
 
+# The MCP Python SDK 2.x client's connect modes: "auto" asks `server/discover`
+# and speaks 2026-07-28 when the server does (falling back to the initialize
+# handshake otherwise); "legacy" forces the initialize handshake, which ends at
+# 2025-11-25 against this server.
+MODES = {"auto": "2026-07-28", "legacy": "2025-11-25"}
+
+
 @contextlib.asynccontextmanager
-async def mcp_session(url: str) -> AsyncIterator[ClientSession]:
-    """An initialized MCP client session (the real SDK client) over streamable HTTP."""
-    async with streamable_http_client(url) as (read, write, _get_session_id):
-        async with ClientSession(read, write) as session:
-            session.init_result = await session.initialize()  # type: ignore[attr-defined]
-            yield session
+async def mcp_client(url: str, mode: str = "auto", **kwargs: object) -> AsyncIterator[Client]:
+    """A connected MCP client (the real SDK client) over streamable HTTP."""
+    async with Client(url, mode=mode, **kwargs) as client:  # type: ignore[arg-type]
+        yield client

@@ -110,3 +110,47 @@ def test_bad_port() -> None:
     result = run_to_exit("def f() -> int:\n    return 1\n", env={"PORT": "eighty"})
     assert result.returncode != 0
     assert first_line(result.stderr) == "rawpython: PORT must be an integer, got 'eighty'"
+
+
+def test_function_defined_twice_is_refused(tmp_path: Path) -> None:
+    params = textwrap.dedent(
+        """\
+        code: |
+          def add(a: int, b: int) -> int:
+              return a + b
+
+          def sub(a: int, b: int) -> int:
+              return a - b
+
+          def add(x: float) -> float:
+              return x
+        """
+    )
+    termination_log = tmp_path / "termination-log"
+    termination_log.write_text("")
+    result = run_to_exit(params, env={"RAWPYTHON_TERMINATION_LOG": str(termination_log)})
+    assert result.returncode == 1
+    line = "rawpython: function 'add' is defined twice (lines 1 and 7), so the first would not be a tool"
+    assert first_line(result.stderr) == line
+    assert "Rename one of them" in result.stderr
+    assert termination_log.read_text().startswith(line)
+
+
+def test_function_shadowed_by_an_import_is_refused() -> None:
+    result = run_to_exit("def loads(text: str) -> str:\n    return text\n\nfrom json import loads\n")
+    assert result.returncode == 1
+    assert first_line(result.stderr) == (
+        "rawpython: function 'loads' (line 1) is replaced by an import of the same name at line 4,"
+        " so the first would not be a tool"
+    )
+
+
+def test_yaml_without_code_gets_a_hint() -> None:
+    # Meant as the YAML format, but without `code:` it runs as Python, where
+    # `name: calc` is an annotation that evaluates `calc`.
+    result = run_to_exit("name: calc\ninstructions: helpful\n")
+    assert result.returncode == 1
+    assert first_line(result.stderr) == (
+        "rawpython: NameError at line 1: name 'calc' is not defined (the params look like YAML without a `code:` key)"
+    )
+    assert "For the YAML format put the functions under `code: |`." in result.stderr

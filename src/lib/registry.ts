@@ -20,7 +20,10 @@ export const RuntimeSchema = z.strictObject({
   args: stringList.optional(),
   port: z.number().int().min(1).max(65535).default(8000),
   path: z.string().startsWith('/').default('/mcp'),
+  /** Liveness: a cheap check that the process serves HTTP. */
   healthPath: z.string().startsWith('/').optional(),
+  /** Readiness, when it differs from healthPath (e.g. rawpython's /readyz runs a real tools/list). */
+  readyPath: z.string().startsWith('/').optional(),
   paramsEnvVar: envName.optional(),
   // The seed format says `streamable-http` in places; it is the same transport as `http`.
   transport: z

@@ -132,7 +132,9 @@ describeOrSkip('kaos mcp invoke: rawpython through the port-forward', skip, () =
     assert.equal(r.code, 0, r.stderr)
     const out = JSON.parse(r.stdout)
     assert.equal(out.server.name, 'rawpython')
-    assert.ok(out.sessionId)
+    // rawpython serves stateless streamable HTTP: no session to keep, so replicas need no affinity.
+    assert.equal(out.sessionId, undefined)
+    assert.ok(out.protocolVersion)
     assert.equal(out.tools.length, 4)
   })
 

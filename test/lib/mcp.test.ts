@@ -127,10 +127,11 @@ describeOrSkip('McpSession against the everything server (streamable HTTP)', eve
   })
 })
 
-describeOrSkip('McpSession against rawpython (FastMCP)', rawpythonUnavailable(), () => {
+// Sessions on: the stale-session recovery below needs a server that keeps (and forgets) them.
+describeOrSkip('McpSession against rawpython (stateful sessions)', rawpythonUnavailable(), () => {
   let server: RunningServer
   before(async () => {
-    server = await startRawpython(RAW_CODE)
+    server = await startRawpython(RAW_CODE, {MCP_STATELESS: '0'})
   })
   after(async () => {
     await server?.stop()

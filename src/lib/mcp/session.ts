@@ -427,10 +427,12 @@ export class McpSession {
    */
   async interrupt(): Promise<void> {
     if (this.closed) return
+    // The requests themselves stay open until close() (the SDK's transport owns them); wait only
+    // for the cancellations the abort makes the SDK send.
+    const before = new Set(this.pendingSends)
     this.failInflight(new KaosError('interrupted', {exit: ExitCode.UNEXPECTED}))
-    // The SDK sends the cancellations from the abort handlers; let them reach our fetch first.
     await new Promise((r) => setImmediate(r))
-    await Promise.allSettled([...this.pendingSends])
+    await Promise.allSettled([...this.pendingSends].filter((p) => !before.has(p)))
     await this.close()
   }
 

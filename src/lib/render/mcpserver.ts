@@ -56,7 +56,7 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
     args: runtime.args,
     env: env.length > 0 ? env : undefined,
     ports: [{name: 'http', containerPort: runtime.port, protocol: 'TCP'}],
-    readinessProbe: runtime.healthPath ? httpProbe(runtime.healthPath) : tcpProbe(),
+    readinessProbe: runtime.readyPath || runtime.healthPath ? httpProbe((runtime.readyPath ?? runtime.healthPath)!) : tcpProbe(),
     livenessProbe: runtime.healthPath ? {...httpProbe(runtime.healthPath), initialDelaySeconds: 10} : {...tcpProbe(), initialDelaySeconds: 10},
   }
   container = applyContainerOverride(container, spec.container)

@@ -112,8 +112,14 @@ func startUpstream(argv, env []string, label, stderrPrefix string, shared bool) 
 		case <-p.done:
 			u.exitDesc = describeExit(p)
 		case <-eof:
-			// A child that closes stdout can no longer answer: treat it as gone and end it.
-			u.exitDesc = "closed its stdout"
+			// Usually the exit follows at once; its status says more than the EOF does.
+			select {
+			case <-p.done:
+				u.exitDesc = describeExit(p)
+			case <-time.After(2 * time.Second):
+				// A child that closes stdout can no longer answer: it counts as gone.
+				u.exitDesc = "closed its stdout"
+			}
 		}
 		u.markDead()
 	}()

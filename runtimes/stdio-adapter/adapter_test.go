@@ -460,6 +460,11 @@ func TestTransportRules(t *testing.T) {
 			t.Errorf("%s: HTTP %d, want %d", k.name, k.got, k.want)
 		}
 	}
+	// stdio frames by line: a pretty-printed body must still reach the child as one message.
+	pretty := c.rawPost("{\n  \"jsonrpc\": \"2.0\",\n  \"id\": 5,\n  \"method\": \"tools/list\"\n}", nil)
+	if msgs := readMessages(t, pretty); len(msgs) != 1 || string(msgs[0].ID) != "5" || len(msgs[0].Result) == 0 {
+		t.Errorf("pretty-printed request: got %+v", msgs)
+	}
 	do := func(method string, hdr map[string]string) int {
 		req, _ := http.NewRequest(method, a.url, nil)
 		for k, v := range hdr {

@@ -299,6 +299,13 @@ func (s *server) handlePost(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, codeInvalidRequest, "Bad Request: JSON-RPC batches are not supported; send one message per POST")
 		return
 	}
+	if bytes.ContainsAny(body, "\r\n") {
+		// stdio frames messages by line: a pretty-printed body must become one line.
+		var c bytes.Buffer
+		if json.Compact(&c, body) == nil {
+			body = c.Bytes()
+		}
+	}
 	var m message
 	if err := json.Unmarshal(body, &m); err != nil {
 		httpError(w, http.StatusBadRequest, codeParseError, "Parse error: the body is not a JSON-RPC message")

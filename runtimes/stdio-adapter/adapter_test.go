@@ -593,3 +593,56 @@ func TestBadFlagsOneClearLine(t *testing.T) {
 		}
 	}
 }
+
+func TestNothingIsReadyWhileTheChildStarts(t *testing.T) {
+	everything := testServer(t, "everything")
+	for _, mode := range []string{modeShared, modePerSession} {
+		t.Run(mode, func(t *testing.T) {
+			// A server that takes a while to start, as npx- or uvx-launched ones do.
+			a := tryStartAdapter(t, []string{"--mode", mode}, []string{"sh", "-c", `sleep 2; exec "$0"`, everything})
+			if a.base == "" {
+				t.Fatalf("adapter did not start; log:\n%s", a.logText())
+			}
+			if st := a.status("/healthz"); st != 503 {
+				t.Errorf("healthz while starting: %d, want 503", st)
+			}
+			if st := a.status("/readyz"); st != 503 {
+				t.Errorf("readyz while starting: %d, want 503", st)
+			}
+			c := newClient(t, a.url)
+			r := c.rawPost(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, nil)
+			r.Body.Close()
+			if r.StatusCode != 503 || r.Header.Get("Retry-After") == "" {
+				t.Errorf("initialize while starting: HTTP %d (Retry-After %q), want 503 with Retry-After", r.StatusCode, r.Header.Get("Retry-After"))
+			}
+			if !a.waitReady(60 * time.Second) {
+				t.Fatalf("never ready; log:\n%s", a.logText())
+			}
+			c.initialize("")
+			c.result(1, "tools/list", map[string]any{})
+		})
+	}
+}
+
+func TestPerSessionHealthFollowsChildStarts(t *testing.T) {
+	everything := testServer(t, "everything")
+	mark := filepath.Join(t.TempDir(), "started-once")
+	// Works for the startup probe, then every later start fails, as a broken node would.
+	a := startAdapter(t, []string{"--mode", "per-session"},
+		[]string{"sh", "-c", `if [ -e "$1" ]; then echo broken >&2; exit 4; fi; touch "$1"; exec "$0"`, everything, mark})
+	if a.status("/healthz") != 200 {
+		t.Fatal("healthz not 200 after the probe")
+	}
+	c := newClient(t, a.url)
+	r := c.rawPost(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, nil)
+	msgs := readMessages(t, r)
+	if r.StatusCode != 500 || len(msgs) != 1 || !strings.Contains(string(msgs[0].Error), "exited with status 4") || r.Header.Get("Mcp-Session-Id") != "" {
+		t.Fatalf("initialize with a failing child: HTTP %d %+v", r.StatusCode, msgs)
+	}
+	if a.status("/healthz") != 503 || a.status("/readyz") != 503 {
+		t.Fatal("health still 200 after a session's child failed to start")
+	}
+	if left := a.waitChildren(0, 5*time.Second); len(left) != 0 {
+		t.Fatalf("processes left after the failed start: %v", left)
+	}
+}

@@ -529,6 +529,13 @@ func (s *server) handleInitialize(w http.ResponseWriter, r *http.Request, m *mes
 		httpError(w, http.StatusServiceUnavailable, codeServer, "the adapter is shutting down")
 		return
 	}
+	if !s.ready.Load() {
+		// Until the startup check passed there is no InitializeResult to give (shared) and no
+		// evidence the command works (per-session).
+		w.Header().Set("Retry-After", "1")
+		httpError(w, http.StatusServiceUnavailable, codeServer, "the MCP server is still starting; retry shortly")
+		return
+	}
 	if s.cfg.mode == modeShared {
 		s.initShared(w, m)
 		return

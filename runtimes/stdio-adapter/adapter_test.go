@@ -574,12 +574,13 @@ func TestInstallSubcommand(t *testing.T) {
 
 func TestBadFlagsOneClearLine(t *testing.T) {
 	cases := map[string][]string{
-		"--mode must be":           {"--mode", "pooled", "--", "x"},
-		"no command to run":        {"--mode", "shared"},
-		"--idle-timeout must be":   {"--idle-timeout", "soon", "--", "x"},
-		"--port must be":           {"--port", "http", "--", "x"},
-		"--client-capabilities":    {"--client-capabilities", "[]", "--", "x"},
-		"--path must start with /": {"--path", "mcp", "--", "x"},
+		"--mode must be":                        {"--mode", "pooled", "--", "x"},
+		"no command to run":                     {"--mode", "shared"},
+		"--idle-timeout must be":                {"--idle-timeout", "soon", "--", "x"},
+		"--port must be":                        {"--port", "http", "--", "x"},
+		"--client-capabilities":                 {"--client-capabilities", "[]", "--", "x"},
+		"--path must start with /":              {"--path", "mcp", "--", "x"},
+		"flag provided but not defined: -bogus": {"--bogus", "--", "x"},
 	}
 	for want, args := range cases {
 		out, err := exec.Command(adapterBin, args...).CombinedOutput()

@@ -50,11 +50,9 @@ Flags:
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("kaos-stdio-adapter", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
-		fs.PrintDefaults()
-	}
+	// Errors are reported by the caller in one line; only --help prints the full usage.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	env := func(name, def string) string {
 		if v := getenv(envPrefix + name); v != "" {
 			return v
@@ -78,7 +76,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
 
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, usageText)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return nil, err
+		}
+		return nil, fmt.Errorf("%v (kaos-stdio-adapter --help lists the flags)", err)
 	}
 	if c.showVersion {
 		return c, nil

@@ -46,9 +46,7 @@ func run(args []string) int {
 		return 0
 	}
 	if err != nil {
-		if !strings.Contains(err.Error(), "flag provided but not defined") && !strings.HasPrefix(err.Error(), "invalid value") {
-			fmt.Fprintf(os.Stderr, "kaos-stdio-adapter: %v\n", err)
-		}
+		fmt.Fprintf(os.Stderr, "kaos-stdio-adapter: %v\n", err)
 		return 2
 	}
 	if cfg.showVersion {

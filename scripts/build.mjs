@@ -7,37 +7,15 @@ import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-// @kubernetes/client-node declares no `sideEffects`, so esbuild keeps all of its generated API
-// (~6 MB) although kaos uses KubeConfig and PortForward only. Its modules are side-effect free
-// declarations; saying so lets tree shaking drop the rest, which is most of the startup cost.
-const GEN_STUB = `
-const unbundled = (what) => () => { throw new Error('kaos does not bundle the generated Kubernetes API (' + what + ')') }
-export const createConfiguration = unbundled('createConfiguration')
-export class ServerConfiguration { constructor() { unbundled('ServerConfiguration')() } }
-export class CoreV1Api { constructor() { unbundled('CoreV1Api')() } }
-export class AppsV1Api { constructor() { unbundled('AppsV1Api')() } }
-`
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-const pureClientNode = {
-  name: 'pure-client-node',
+// Bundled packages swapped for small stand-ins that do what kaos's bundle needs (see each shim).
+const shims = {
+  name: 'kaos-shims',
   setup(b) {
-    // KubeConfig (connection, auth) and PortForward.portForward(pod) are all kaos uses; they
-    // import the generated API only for makeApiClient / service lookups kaos never calls. A stub
-    // keeps ~6 MB of generated code (~100 ms per cluster command) out of the bundle.
-    b.onResolve({filter: /^\.\/gen\/index\.js$/}, (args) =>
-      /client-node[\\/]dist[\\/](config|portforward)\.js$/.test(args.importer) ? {path: 'client-node-gen-stub', namespace: 'kaos-stub'} : undefined,
-    )
-    b.onLoad({filter: /.*/, namespace: 'kaos-stub'}, () => ({contents: GEN_STUB, loader: 'js'}))
-    b.onResolve({filter: /.*/}, async (args) => {
-      if (args.pluginData === 'pure' || !/client-node/.test(args.importer + args.path)) return undefined
-      const r = await b.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'pure'})
-      if (r.errors.length > 0 || !r.path.includes('/node_modules/@kubernetes/client-node/')) return undefined
-      return {path: r.path, sideEffects: false}
-    })
+    b.onResolve({filter: /^debug$/}, () => ({path: join(root, 'scripts', 'build-shims', 'debug.cjs')}))
   },
 }
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const started = Date.now()
 
@@ -48,7 +26,7 @@ rmSync(join(root, out), {recursive: true, force: true})
 
 await build({
   absWorkingDir: root,
-  entryPoints: {index: 'src/index.ts', help: 'src/help.ts', ...(pkg.kaosBuild?.extraEntryPoints ?? {})},
+  entryPoints: {bin: 'src/bin.ts', index: 'src/index.ts', help: 'src/help.ts', ...(pkg.kaosBuild?.extraEntryPoints ?? {})},
   outdir: out,
   bundle: true,
   splitting: true,
@@ -57,13 +35,17 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  // Packages oclif loads itself or that carry native/optional parts stay in node_modules.
-  external: Object.keys(pkg.dependencies ?? {}),
+  // oclif's own core is bundled (startup: one file instead of dozens); the oclif plugins it loads
+  // by path, and packages with native or optional parts, stay in node_modules. typescript is only
+  // used by oclif for linked TypeScript plugins in development.
+  external: [...Object.keys(pkg.dependencies ?? {}).filter((d) => d !== '@oclif/core'), 'typescript', 'bufferutil', 'utf-8-validate'],
+  minifyWhitespace: true,
+  minifySyntax: true,
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {js: "import {createRequire as __kaosCreateRequire} from 'node:module'; const require = __kaosCreateRequire(import.meta.url);"},
   logLevel: 'warning',
-  plugins: [pureClientNode],
   legalComments: 'none',
+  plugins: [shims],
 })
 
 // Type declarations for plugin authors (`import {KaosCommand} from 'kaos-cli'`).

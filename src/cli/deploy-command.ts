@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {writeFileSync} from 'node:fs'
 import {stringify} from 'yaml'
 
@@ -39,7 +40,7 @@ export const deployFlags = {
   'create-yaml': Flags.string({description: 'Save the kaos document(s) built from flags to this file'}),
   'output-dir': Flags.string({description: 'Write one YAML file per rendered object plus kustomization.yaml to this directory (implies --dry-run=client)'}),
   wait: Flags.boolean({description: 'Wait until the workload is ready'}),
-  timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m)', default: '5m'}),
+  timeout: Flags.string({description: 'How long the whole deploy may take, --wait included (e.g. 90s, 5m)', default: '5m'}),
   'force-conflicts': Flags.boolean({description: 'Take over fields owned by another field manager'}),
   'create-namespace': Flags.boolean({description: 'Create the namespace if it does not exist'}),
   'skip-secret-check': Flags.boolean({description: 'Do not check that referenced Secrets and keys exist'}),
@@ -126,9 +127,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       const outcome = await deploy(
         docs,
         {
-          kubeconfig: flags.kubeconfig,
-          context: flags.context,
-          namespace: flags.namespace,
+          ...this.connectOptions(),
           systemNamespace: flags['system-namespace'],
           dryRun: dryRun === 'server' ? 'server' : undefined,
           wait: flags.wait,

@@ -13,10 +13,14 @@ import {LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
 import {type KubernetesObject, namespaceFor, render} from './render/index.js'
 
+/** Time allowed after --timeout to explain a timeout (the pods' events and logs). */
+export const REPORT_GRACE_MS = 2000
+
 export interface DeployOptions {
   kubeconfig?: string
   context?: string
   namespace?: string
+  requestTimeoutMs?: number
   systemNamespace: string
   dryRun?: 'server'
   wait?: boolean
@@ -50,8 +54,12 @@ export interface DeployOutcome {
  */
 export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: DeployHooks): Promise<DeployOutcome> {
   const progress = hooks.progress ?? (() => {})
-  const timeoutMs = opts.wait ? parseDuration(opts.timeout ?? '5m') : 0
-  const cluster = Cluster.connect(opts)
+  // --timeout bounds the whole deploy, not only the wait: a hung API server cannot hold CI longer.
+  const timeoutMs = parseDuration(opts.timeout ?? '5m')
+  const deadlineAt = Date.now() + timeoutMs
+  // A little past --timeout, so that a wait that times out can still ask why (events, logs).
+  const deadline = AbortSignal.timeout(timeoutMs + REPORT_GRACE_MS)
+  const cluster = Cluster.connect({...opts, deadline})
   const warnings: string[] = []
   const ctx = {namespace: cluster.namespace, namespaceExplicit: cluster.namespaceExplicit}
   const namespaceOf = (d: KaosDoc) => namespaceFor(d, ctx)
@@ -95,7 +103,7 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
         const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === ns && o.metadata.labels?.[LABEL_NAME] === d.metadata.name)!
         return {name: dep.metadata.name, namespace: ns, selector: podSelector(d.kind, d.metadata.name)}
       })
-      outcome.ready = await waitForDeployments(cluster, targets, {timeoutMs, onProgress: (t, text) => progress(`deployment/${t.name}: ${text}`)})
+      outcome.ready = await waitForDeployments(cluster, targets, {timeoutMs: Math.max(0, deadlineAt - Date.now()), onProgress: (t, text) => progress(`deployment/${t.name}: ${text}`)})
     }
     return outcome
   } catch (error) {

@@ -1,4 +1,5 @@
-import {Flags, type Interfaces} from '@oclif/core'
+import type {Interfaces} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {relative} from 'node:path'
 
 import {KaosCommand} from '../../cli/base-command.js'

@@ -55,6 +55,22 @@ try {
   rmSync(join(root, out), {recursive: true, force: true})
   throw error
 }
+// The built-in registry, parsed and validated by kaos's own code, cached as JSON (see builtinRegistry()).
+execFileSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    `import {createHash} from 'node:crypto'; import {readFileSync, writeFileSync} from 'node:fs'
+     import {builtinRegistryPath, parseRegistryYaml} from './src/lib/registry.ts'
+     const text = readFileSync(builtinRegistryPath(), 'utf8')
+     const source = {...parseRegistryYaml(text, 'builtin'), origin: 'builtin'}
+     writeFileSync(${JSON.stringify(join(out, 'builtin-registry.json'))}, JSON.stringify({sha256: createHash('sha256').update(text).digest('hex'), source}))`,
+  ],
+  {cwd: root, stdio: 'inherit'},
+)
 rmSync(join(root, 'dist'), {recursive: true, force: true})
 renameSync(join(root, out), join(root, 'dist'))
 rmSync(join(root, 'oclif.manifest.json'), {force: true})

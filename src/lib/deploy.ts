@@ -1,4 +1,4 @@
-import {type AppliedObject, applyAll, readLive} from './cluster/apply.js'
+import {type AppliedObject, applyAll, readLive, validateAll} from './cluster/apply.js'
 import {authTokens} from './cluster/auth-tokens.js'
 import {Cluster} from './cluster/client.js'
 import {ensureNamespaces} from './cluster/namespaces.js'
@@ -77,17 +77,23 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
     warnings.push(...renderWarnings)
     progress(`validating ${objects.length} objects with the API server`)
     // What is live now, and what an earlier deploy left that this one may prune, are read before
-    // anything is written (see prune.ts); the reference check goes out with them.
-    const [live, listed] = await Promise.all([
+    // anything is written (see prune.ts); the reference check and the server's dry run of every
+    // object go out with them: none depends on another.
+    const settled = await Promise.allSettled([
+      opts.skipSecretCheck ? undefined : checkReferences(cluster, objects, docs, registry, warnings),
+      validateAll(cluster, objects, {force: opts.forceConflicts}),
       readLive(cluster, objects),
       listPruneCandidates(cluster, objects),
-      opts.skipSecretCheck ? undefined : checkReferences(cluster, objects, docs, registry, warnings),
-    ])
+    ] as const)
+    // Report failures in a fixed order (a missing Secret before what the dry run says), whichever came first.
+    for (const r of settled) if (r.status === 'rejected') throw r.reason
+    const [, validated, live, listed] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [unknown, KubernetesObject[], Awaited<ReturnType<typeof readLive>>, Awaited<ReturnType<typeof listPruneCandidates>>]
     const candidates = [...listed, ...inventoryCandidates(objects, live)]
     const applied = await applyAll(cluster, objects, {
       force: opts.forceConflicts,
       dryRun: opts.dryRun === 'server',
       live,
+      validated,
       onApplied: (a) => {
         wrote = true
         progress(`${a.kind.toLowerCase()}/${a.name} ${a.action}`)

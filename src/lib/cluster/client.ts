@@ -203,7 +203,7 @@ export class Cluster {
           headers,
           agent: this.agent,
           signal,
-          ...(url.protocol === 'https:' ? {ca: s.ca, cert: s.cert, key: s.key, rejectUnauthorized: s.rejectUnauthorized, servername: s.servername} : {}),
+          ...(url.protocol === 'https:' ? {secureContext: s.secureContext, rejectUnauthorized: s.rejectUnauthorized, servername: s.servername} : {}),
         },
         (res) => {
           clearTimeout(connectTimer)
@@ -215,11 +215,15 @@ export class Cluster {
       )
       const connectTimer = setTimeout(() => req.destroy(new RequestTimeout(this.answered ? 'answer' : 'connect', Math.min(CONNECT_TIMEOUT_MS, idleMs || CONNECT_TIMEOUT_MS))), Math.min(CONNECT_TIMEOUT_MS, idleMs || CONNECT_TIMEOUT_MS))
       req.on('socket', (sock) => {
+        let done = false
+        // The connect limit covers TCP; the TLS handshake, like the answer, falls under the idle limit.
         const connected = () => {
+          if (done) return
+          done = true
           clearTimeout(connectTimer)
           if (idleMs) req.setTimeout(idleMs, () => req.destroy(new RequestTimeout('answer', idleMs)))
         }
-        if ((sock as net.Socket).connecting || (sock instanceof tls.TLSSocket && !(sock as tls.TLSSocket).encrypted)) sock.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', connected)
+        if ((sock as net.Socket).connecting) sock.once('connect', connected)
         else connected()
       })
       req.on('error', (e) => {

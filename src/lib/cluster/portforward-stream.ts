@@ -25,16 +25,23 @@ export interface ForwardStream {
   errorText(): string
 }
 
-/** Open the stream and pipe `socket` through it; resolves once the WebSocket is open. */
-export async function forwardSocket(cluster: Cluster, namespace: string, pod: string, port: number, socket: net.Socket): Promise<ForwardStream> {
+export interface ForwardEvents {
+  /** The stream ended (also when it ends right after opening): its close code and error-channel text. */
+  onClose: (code: number, errorText: string) => void
+  onError: (error: Error) => void
+}
+
+/**
+ * Open the stream and pipe `socket` through it; resolves once the WebSocket is open. Handlers are
+ * attached before the handshake completes: a server may send and close in the same breath.
+ */
+export async function forwardSocket(cluster: Cluster, namespace: string, pod: string, port: number, socket: net.Socket, events: ForwardEvents): Promise<ForwardStream> {
   const s = await cluster.connectionSettings()
   const url = cluster.url(objectPath('Pod', pod, namespace, 'portforward'), {ports: port})
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
   const ws = new WebSocket(url, PROTOCOLS, {
     headers: s.headers,
-    ca: s.ca,
-    cert: s.cert,
-    key: s.key,
+    ...(s.secureContext ? {secureContext: s.secureContext} : {ca: s.ca, cert: s.cert, key: s.key}),
     rejectUnauthorized: s.rejectUnauthorized,
     // tls-server-name: ws passes unknown options on to tls.connect.
     ...(s.servername ? ({servername: s.servername} as object) : {}),
@@ -44,20 +51,13 @@ export async function forwardSocket(cluster: Cluster, namespace: string, pod: st
   })
   const errors: Buffer[] = []
   const portRead = [false, false]
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('error', reject)
-    ws.once('unexpected-response', (_req, res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => (body += c))
-      res.on('end', () => {
-        let message = body
-        try {
-          message = JSON.parse(body).message ?? body
-        } catch {}
-        reject(Object.assign(new Error(`the API server refused the port-forward (HTTP ${res.statusCode}): ${message.trim().slice(0, 300)}`), {status: res.statusCode}))
-      })
-    })
+  const errorText = () => Buffer.concat(errors).toString('utf8')
+  let opened = false
+  ws.on('close', (code: number) => {
+    if (opened) events.onClose(code, errorText())
+  })
+  ws.on('error', (e: Error) => {
+    if (opened) events.onError(e)
   })
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!isBinary || data.length === 0) return
@@ -74,6 +74,26 @@ export async function forwardSocket(cluster: Cluster, namespace: string, pod: st
       else errors.push(Buffer.from(payload))
     }
   })
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => {
+      opened = true
+      resolve()
+    })
+    ws.once('error', reject)
+    ws.once('unexpected-response', (_req, res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c))
+      res.on('end', () => {
+        let message = body
+        try {
+          message = JSON.parse(body).message ?? body
+        } catch {}
+        reject(Object.assign(new Error(`the API server refused the port-forward (HTTP ${res.statusCode}): ${message.trim().slice(0, 300)}`), {status: res.statusCode}))
+      })
+    })
+  })
+  // Closed while we were still resolving (it sent its error and left): report it now.
+  if (ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CLOSING) queueMicrotask(() => events.onClose(1006, errorText()))
   socket.on('data', (chunk: Buffer) => {
     if (ws.readyState !== WebSocket.OPEN) return
     ws.send(Buffer.concat([Buffer.from([DATA]), chunk]))
@@ -91,5 +111,5 @@ export async function forwardSocket(cluster: Cluster, namespace: string, pod: st
     // Only v5 can say "no more input" without ending the answer too.
     if (ws.protocol === 'v5.channel.k8s.io' && ws.readyState === WebSocket.OPEN) ws.send(Buffer.from([CLOSE_STREAM, DATA]))
   })
-  return {ws, errorText: () => Buffer.concat(errors).toString('utf8')}
+  return {ws, errorText}
 }

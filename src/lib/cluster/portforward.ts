@@ -208,25 +208,25 @@ export class PortForwarder {
       this.sockets2ws.delete(socket)
       if (ws) terminate(ws)
     })
-    forwardSocket(this.cluster, this.opts.namespace, pod, this.podPort, socket).then(
-      ({ws, errorText}) => {
+    forwardSocket(this.cluster, this.opts.namespace, pod, this.podPort, socket, {
+      onError: (e) => {
+        this.noteFailure(pod, e.message)
+        socket.destroy()
+      },
+      onClose: (code, text) => {
+        if (text) this.noteFailure(pod, text)
+        else if (code !== 1000 && code !== 1005) this.noteFailure(pod, `the API server closed the stream (WebSocket code ${code})`)
+        // The pod side is done: end our side too, so the client sees EOF instead of hanging.
+        socket.destroy()
+      },
+    }).then(
+      ({ws}) => {
         const w = ws as unknown as WebSocketLike
         if (socket.destroyed || this.closed) {
           terminate(w)
           return
         }
         this.sockets2ws.set(socket, w)
-        ws.on('error', (e: Error) => {
-          this.noteFailure(pod, e.message)
-          socket.destroy()
-        })
-        ws.on('close', (code: number) => {
-          const text = errorText()
-          if (text) this.noteFailure(pod, text)
-          else if (code !== 1000 && code !== 1005) this.noteFailure(pod, `the API server closed the stream (WebSocket code ${code})`)
-          // The pod side is done: end our side too, so the client sees EOF instead of hanging.
-          socket.destroy()
-        })
         socket.resume()
       },
       (error: unknown) => {

@@ -27,6 +27,8 @@ import AgentInvoke from './commands/agent/invoke.js'
 import ModelapiInvoke from './commands/modelapi/invoke.js'
 import Help from './commands/help.js'
 import Version from './commands/version.js'
+import SystemImagesBuild from './commands/system/images/build.js'
+import SystemImagesList from './commands/system/images/list.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -57,6 +59,8 @@ export const COMMANDS = {
   'modelapi:invoke': ModelapiInvoke,
   help: Help,
   version: Version,
+  'system:images:build': SystemImagesBuild,
+  'system:images:list': SystemImagesList,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -68,11 +68,13 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
    * The merged runtime registry: built-in < user file < --registry files < `cluster` (the
    * kaos-mcp-runtimes ConfigMap, when the caller read it) < plugins.
    */
-  protected async registry(cluster: RegistrySource[] = []): Promise<Registry> {
+  protected async registry(cluster: RegistrySource[] = [], imageRegistry?: string): Promise<Registry> {
     // Loaded here, not at startup: only commands that need runtimes pay for the schema library.
-    const [{pluginRegistrySources}, {loadRegistry}] = await Promise.all([import('../lib/plugin-runtimes.js'), import('../lib/registry.js')])
+    const [{pluginRegistrySources}, {loadRegistry, parseRegistry}] = await Promise.all([import('../lib/plugin-runtimes.js'), import('../lib/registry.js')])
     const plugins = await pluginRegistrySources(this.config)
-    return loadRegistry({files: this.flags.registry, extraSources: [...cluster, ...plugins.sources], warnings: plugins.warnings})
+    // A flag naming the image registry is a source of its own, above every file and the cluster.
+    const flag = imageRegistry ? [parseRegistry({defaults: {imageRegistry}}, 'flag:--image-registry')] : []
+    return loadRegistry({files: this.flags.registry, extraSources: [...cluster, ...plugins.sources, ...flag], warnings: plugins.warnings})
   }
 
   /**

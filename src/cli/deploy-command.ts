@@ -27,7 +27,7 @@ export interface DeployResult {
 }
 
 /** Flags that steer how a deploy runs rather than what is deployed (allowed with -f). */
-const BEHAVIOUR_FLAGS = new Set(['file', 'dry-run', 'output', 'create-yaml', 'output-dir', 'wait', 'timeout', 'force-conflicts', 'create-namespace', 'skip-secret-check', 'system-namespace', 'kubeconfig', 'context', 'namespace', 'registry', 'json'])
+const BEHAVIOUR_FLAGS = new Set(['file', 'dry-run', 'output', 'create-yaml', 'output-dir', 'wait', 'timeout', 'force-conflicts', 'create-namespace', 'skip-secret-check', 'skip-image-check', 'system-namespace', 'kubeconfig', 'context', 'namespace', 'request-timeout', 'registry', 'json'])
 
 /** Flags every deploy command shares. */
 export const deployFlags = {
@@ -44,6 +44,7 @@ export const deployFlags = {
   'force-conflicts': Flags.boolean({description: 'Take over fields owned by another field manager'}),
   'create-namespace': Flags.boolean({description: 'Create the namespace if it does not exist'}),
   'skip-secret-check': Flags.boolean({description: 'Do not check that referenced Secrets and keys exist'}),
+  'skip-image-check': Flags.boolean({description: 'Do not check that the cluster\'s nodes have (or can pull) the images'}),
   'system-namespace': Flags.string({description: 'Namespace of the kaos-mcp-runtimes ConfigMap', default: 'kaos-system'}),
   image: Flags.string({description: 'Container image (overrides the runtime default)'}),
   env: Flags.string({description: 'Environment variable KEY=VALUE (repeatable)', multiple: true}),
@@ -135,6 +136,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
           forceConflicts: flags['force-conflicts'],
           createNamespace: flags['create-namespace'],
           skipSecretCheck: flags['skip-secret-check'],
+          skipImageCheck: flags['skip-image-check'],
         },
         {registry: (cluster) => this.registry(cluster), progress: (m) => progress.update(m)},
       )

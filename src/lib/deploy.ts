@@ -8,6 +8,7 @@ import {checkReferences} from './cluster/references.js'
 import {clusterRegistrySource} from './cluster/registry-configmap.js'
 import {type WaitResult, waitForDeployments} from './cluster/wait.js'
 import type {KaosDoc} from './documents.js'
+import {checkImages} from './image-preflight.js'
 import {parseDuration} from './duration.js'
 import {LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
@@ -28,6 +29,7 @@ export interface DeployOptions {
   forceConflicts?: boolean
   createNamespace?: boolean
   skipSecretCheck?: boolean
+  skipImageCheck?: boolean
 }
 
 export interface DeployHooks {
@@ -81,13 +83,14 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
     // object go out with them: none depends on another.
     const settled = await Promise.allSettled([
       opts.skipSecretCheck ? undefined : checkReferences(cluster, objects, docs, registry, warnings),
+      opts.skipImageCheck ? undefined : checkImages(cluster, objects, warnings),
       validateAll(cluster, objects, {force: opts.forceConflicts}),
       readLive(cluster, objects),
       listPruneCandidates(cluster, objects),
     ] as const)
     // Report failures in a fixed order (a missing Secret before what the dry run says), whichever came first.
     for (const r of settled) if (r.status === 'rejected') throw r.reason
-    const [, validated, live, listed] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [unknown, KubernetesObject[], Awaited<ReturnType<typeof readLive>>, Awaited<ReturnType<typeof listPruneCandidates>>]
+    const [, , validated, live, listed] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [unknown, unknown, KubernetesObject[], Awaited<ReturnType<typeof readLive>>, Awaited<ReturnType<typeof listPruneCandidates>>]
     const candidates = [...listed, ...inventoryCandidates(objects, live)]
     const applied = await applyAll(cluster, objects, {
       force: opts.forceConflicts,

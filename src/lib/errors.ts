@@ -57,6 +57,7 @@ export type KaosErrorCode =
   | 'CHAT_HTTP_ERROR'
   | 'CHAT_PROTOCOL_ERROR'
   | 'CHAT_STREAM_ERROR'
+  | 'IMAGE_NOT_AVAILABLE'
 
 export interface KaosErrorOptions {
   /** Required: a forgotten exit code must not silently blame the user's input. */

@@ -8,6 +8,7 @@ import {z} from 'zod'
 import {valueAtPath} from './schema-issues.js'
 import {invalid} from './errors.js'
 import {packageRoot} from './package-root.js'
+import {kaosVersion} from './version.js'
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a valid environment variable name')
 const stringList = z.union([z.string().transform((s) => [s]), z.array(z.string())])
@@ -44,14 +45,37 @@ export const RuntimeSchema = z.strictObject({
   serviceAccount: z.enum(['required', 'optional']).default('optional'),
   /** `container`: the image comes from the document's container.image (custom runtime). */
   imageFrom: z.literal('container').optional(),
+  /**
+   * One of kaos's own images (built by `kaos system images build`): the image is
+   * `<defaults.imageRegistry>/kaos-<kaosImage>:<kaos version>`, so it follows the cluster's choice of
+   * registry and kaos's version. An explicit `image` wins.
+   */
+  kaosImage: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and "-"').optional(),
+  /**
+   * A stdio server built into an image with kaos's stdio adapter: `npx://PACKAGE@VERSION` or
+   * `uvx://PACKAGE@VERSION` (exact versions). Its image is kaos's own `mcp-<runtime>`.
+   */
+  package: z.string().regex(/^(npx|uvx):\/\/.+@[^@]+$/, 'must be npx://PACKAGE@VERSION or uvx://PACKAGE@VERSION').optional(),
+  /** The package's executable, when it has several. */
+  packageBin: z.string().optional(),
 })
 
 const ImageDefault = z.strictObject({image: z.string().min(1), port: z.number().int().min(1).max(65535)})
+
+/** Where kaos's own images live when nobody said otherwise: a name no registry serves (build them locally). */
+export const DEFAULT_IMAGE_REGISTRY = 'kaos.local'
+
+/** An image registry and optional path, e.g. `ghcr.io/acme`, `localhost:5001`, `kaos.local`. */
+export const imageRegistrySchema = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([-a-z0-9._/]*[a-z0-9])?)?$/, 'must be a registry host with an optional port and path, e.g. ghcr.io/acme or localhost:5001')
 
 export const RegistryFileSchema = z.strictObject({
   runtimes: z.record(z.string(), z.unknown()).default({}),
   defaults: z
     .strictObject({
+      /** Registry (and path) of kaos's own images: `kaos system install --image-registry`. */
+      imageRegistry: imageRegistrySchema.optional(),
       agent: ImageDefault.partial().optional(),
       modelAPI: z
         .strictObject({
@@ -80,6 +104,8 @@ export interface ImageDefaults {
 }
 
 export interface Defaults {
+  /** Where kaos's own images are pulled from (and pushed to by `kaos system images build --push`). */
+  imageRegistry: string
   agent: ImageDefaults
   modelAPI: {proxy: ImageDefaults; hosted: ImageDefaults}
 }
@@ -119,8 +145,9 @@ export function parseRegistry(doc: unknown, origin: string): RegistrySource {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw invalid(`registry ${origin}: runtime "${name}": name must be lowercase letters, digits and "-"`)
     const r = RuntimeSchema.safeParse(raw)
     if (!r.success) throw invalid(`registry ${origin}: runtime "${name}": ${describeIssue(r.error.issues[0], raw)}`)
-    if (!r.data.image && r.data.imageFrom !== 'container')
-      throw invalid(`registry ${origin}: runtime "${name}": field "image": is required (or set imageFrom: container)`)
+    if (!r.data.image && r.data.imageFrom !== 'container' && !r.data.kaosImage && !r.data.package)
+      throw invalid(`registry ${origin}: runtime "${name}": field "image": is required (or set imageFrom: container, kaosImage or package)`)
+    if (r.data.package && r.data.transport !== 'stdio') throw invalid(`registry ${origin}: runtime "${name}": a package runtime speaks stdio: set transport: stdio`)
     runtimes[name] = r.data
   }
   return {origin, runtimes, defaults: file.data.defaults}
@@ -185,6 +212,7 @@ export function userRegistryPath(env: NodeJS.ProcessEnv = process.env): string |
 export function mergeRegistry(sources: RegistrySource[], warnings: string[] = []): Registry {
   const runtimes = new Map<string, Runtime>()
   const defaults: Defaults = {
+    imageRegistry: DEFAULT_IMAGE_REGISTRY,
     agent: {image: '', port: 8000},
     modelAPI: {proxy: {image: '', port: 8000}, hosted: {image: '', port: 11434}},
   }
@@ -194,11 +222,27 @@ export function mergeRegistry(sources: RegistrySource[], warnings: string[] = []
       runtimes.set(name, {...spec, name, origin: src.origin, shadows: prev ? [...prev.shadows, prev.origin] : []})
     }
     const d = src.defaults
+    if (d?.imageRegistry) defaults.imageRegistry = d.imageRegistry
     if (d?.agent) Object.assign(defaults.agent, d.agent)
     if (d?.modelAPI?.proxy) Object.assign(defaults.modelAPI.proxy, d.modelAPI.proxy)
     if (d?.modelAPI?.hosted) Object.assign(defaults.modelAPI.hosted, d.modelAPI.hosted)
   }
+  // kaos's own images resolve against the merged choice of registry, whichever source made it.
+  for (const rt of runtimes.values()) {
+    const own = ownImageOf(rt)
+    if (own && !rt.image) rt.image = ownImageRef(own, defaults.imageRegistry)
+  }
   return {runtimes, defaults, warnings}
+}
+
+/** The name of the kaos image a runtime runs (`rawpython`, `mcp-fetch`), if it is one of kaos's own. */
+export function ownImageOf(rt: RuntimeSpec & {name: string}): string | undefined {
+  return rt.kaosImage ?? (rt.package ? `mcp-${rt.name}` : undefined)
+}
+
+/** `<registry>/kaos-<name>:<kaos version>`: tags follow kaos's version, never `latest`. */
+export function ownImageRef(name: string, imageRegistry: string): string {
+  return `${imageRegistry}/kaos-${name}:${kaosVersion()}`
 }
 
 /**
@@ -219,6 +263,9 @@ export function registryToYamlDoc(reg: Registry): {runtimes: Record<string, Runt
   const runtimes: Record<string, RuntimeSpec> = {}
   for (const [name, r] of reg.runtimes) {
     const {name: _n, origin: _o, shadows: _s, ...spec} = r
+    // An own image stays symbolic, so the ConfigMap follows --image-registry and kaos's version.
+    const own = ownImageOf(r)
+    if (own && spec.image === ownImageRef(own, reg.defaults.imageRegistry)) delete spec.image
     runtimes[name] = spec
   }
   return {runtimes, defaults: reg.defaults}

@@ -89,7 +89,7 @@ export async function startFakeApiServer(route: Route, opts: {tls?: ReturnType<t
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url!, 'http://x')
     const cert = (req.socket as TLSSocket).getPeerCertificate?.()
-    seen.push({method: req.method!, path: url.pathname + url.search, authorization: req.headers.authorization, clientCertSubject: cert?.subject?.CN})
+    seen.push({method: req.method!, path: url.pathname + url.search, authorization: req.headers.authorization, clientCertSubject: cert?.subject?.CN as string | undefined})
     const r = route(req, url)
     if (r?.contentType === 'stream') {
       // A watch that stays open and says nothing, as a quiet real one does.

@@ -16,18 +16,31 @@ import {
   registryToYamlDoc,
   userRegistryPath,
 } from '../../src/lib/registry.js'
+import {kaosVersion} from '../../src/lib/version.js'
 import {invalidInput} from '../helpers/assert.js'
 
 
 describe('built-in registry', () => {
   const b = builtinRegistry()
-  it('has the four runtimes with pinned images', () => {
+  it('has the four runtimes with pinned images; rawpython is one of kaos\'s own, tagged with kaos\'s version', () => {
     assert.deepEqual(Object.keys(b.runtimes), ['rawpython', 'kubernetes', 'slack', 'custom'])
-    for (const [name, r] of Object.entries(b.runtimes)) {
+    const merged = mergeRegistry([b])
+    for (const [name, r] of merged.runtimes) {
       if (name === 'custom') assert.equal(r.imageFrom, 'container')
       else assert.match(r.image!, /:[^:/]+$/, `${name} image has a tag`)
       if (r.image) assert.doesNotMatch(r.image, /:latest$/, `${name} image is pinned`)
     }
+    assert.equal(b.runtimes.rawpython.kaosImage, 'rawpython')
+    assert.equal(merged.runtimes.get('rawpython')!.image, `kaos.local/kaos-rawpython:${kaosVersion()}`)
+  })
+  it('an image registry from any later source renames kaos\'s own images, and stays symbolic when written back', () => {
+    const reg = mergeRegistry([b, parseRegistry({defaults: {imageRegistry: 'ghcr.io/acme'}}, 'file:x')])
+    assert.equal(reg.runtimes.get('rawpython')!.image, `ghcr.io/acme/kaos-rawpython:${kaosVersion()}`)
+    const doc = registryToYamlDoc(reg)
+    assert.equal(doc.runtimes.rawpython.image, undefined)
+    assert.equal(doc.runtimes.rawpython.kaosImage, 'rawpython')
+    assert.equal(doc.defaults.imageRegistry, 'ghcr.io/acme')
+    invalidInput(() => parseRegistry({defaults: {imageRegistry: 'Not A Registry'}}, 'file:y'), /imageRegistry.*must be a registry host/)
   })
   it('matches KAOS conventions: rawpython params, slack args + auth + requiredEnv, kubernetes SA', () => {
     assert.equal(b.runtimes.rawpython.paramsEnvVar, 'MCP_TOOLS_STRING')

@@ -170,7 +170,7 @@ describe('KAOS conventions', () => {
     const main = container(d, 'mcp-server')
     assert.equal('livenessProbe' in main, false)
     assert.ok(main.readinessProbe, 'fields not named in the patch stay')
-    assert.equal(main.image, builtinRegistry().runtimes.rawpython.image, 'the runtime image stays')
+    assert.equal(main.image, mergeRegistry([builtinRegistry()]).runtimes.get('rawpython')!.image, 'the runtime image stays')
     assert.deepEqual(Object.keys(envOf(main)), ['MCP_TOOLS_STRING', 'DATA_DIR'])
     assert.deepEqual(main.volumeMounts, [{name: 'data', mountPath: '/data', readOnly: true}])
     assert.deepEqual(main.securityContext, {runAsNonRoot: true})

@@ -17,6 +17,7 @@ Idempotent: running it again with the same files leaves everything unchanged. An
     {description: 'Share a team registry with everyone on the cluster', command: '<%= config.bin %> <%= command.id %> --registry team-runtimes.yaml --wait'},
     {description: 'Print the objects instead of applying them (for GitOps)', command: '<%= config.bin %> <%= command.id %> --dry-run > kaos-system.yaml'},
     {description: 'Ask the API server to validate, change nothing', command: '<%= config.bin %> <%= command.id %> --dry-run=server'},
+    {description: "kaos's images are in a registry the cluster pulls from", command: '<%= config.bin %> <%= command.id %> --image-registry ghcr.io/acme'},
   ]
   static flags = {
     'system-namespace': Flags.string({description: 'Namespace for kaos\'s shared objects', default: 'kaos-system'}),
@@ -25,6 +26,7 @@ Idempotent: running it again with the same files leaves everything unchanged. An
       options: ['none', 'client', 'server'],
     }),
     output: Flags.string({char: 'o', description: 'Output format of --dry-run=client', options: ['yaml', 'json'], default: 'yaml'}),
+    'image-registry': Flags.string({description: "Where kaos's own images live for this cluster (e.g. ghcr.io/acme): every user then renders REGISTRY/kaos-<name>:<version>"}),
     wait: Flags.boolean({description: 'Wait until the namespace is active and the registry reads back'}),
     timeout: Flags.string({description: 'How long --wait waits', default: '1m'}),
   }
@@ -39,13 +41,13 @@ Idempotent: running it again with the same files leaves everything unchanged. An
     const system = await import('../../lib/system/install.js')
     const ns = flags['system-namespace']
     if (flags['dry-run'] === 'client') {
-      const reg = system.installRegistry(flags.registry)
+      const reg = system.installRegistry(flags.registry, flags['image-registry'])
       const objects = system.installObjects(ns, reg)
       if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
       return {systemNamespace: ns, dryRun: 'client', runtimes: [...reg.runtimes.keys()].sort(), objects, results: [], warnings: []}
     }
     const cluster = await this.connect()
-    const result = await system.install(cluster, {systemNamespace: ns, files: flags.registry, dryRun: flags['dry-run'] === 'server', wait: flags.wait, timeoutMs})
+    const result = await system.install(cluster, {systemNamespace: ns, files: flags.registry, imageRegistry: flags['image-registry'], dryRun: flags['dry-run'] === 'server', wait: flags.wait, timeoutMs})
     this.warnAll(result.warnings)
     if (!this.jsonEnabled()) {
       const suffix = result.dryRun ? ' (server dry run)' : ''

@@ -77,3 +77,12 @@ export async function waitForRegistry(cluster: Cluster, ns: string, text: string
     await sleep(500)
   }
 }
+
+/**
+ * The cluster's registry as a source when it can be read within a short time; nothing otherwise.
+ * For commands where the cluster's registry only refines the answer (images list).
+ */
+export async function clusterSourcesQuietly(cluster: Cluster, systemNamespace: string): Promise<RegistrySource[]> {
+  const read = await readClusterRegistry(cluster, systemNamespace, {timeoutMs: 3000})
+  return read.source && !read.error ? [read.source] : []
+}

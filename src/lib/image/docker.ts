@@ -97,6 +97,23 @@ export interface BuildOptions {
   platform?: string
   /** Each line of build output, as it arrives. */
   onLine?: (line: string) => void
+  /** Bound on the whole build (an engine that stops answering must not hold the command forever). */
+  timeoutMs?: number
+}
+
+/** Default bound on one image build. */
+export const DEFAULT_BUILD_TIMEOUT_MS = 30 * 60_000
+
+/** The image's id when the engine has `ref`, else undefined. */
+export async function localImage(docker: Docker, ref: string): Promise<{id: string; created?: string} | undefined> {
+  try {
+    const info = await docker.getImage(ref).inspect()
+    return {id: info.Id, created: info.Created}
+  } catch (error) {
+    if ((error as {statusCode?: number}).statusCode === 404) return undefined
+    if (isUnreachable(error)) throw unreachable(error)
+    throw fail(`inspecting ${ref} failed: ${engineMessage(error)}`)
+  }
 }
 
 export interface BuildOutcome {
@@ -109,18 +126,28 @@ const STEP = /^(?:Step|STEP) \d+\/\d+ ?: ?/
 
 /** Build an image from a tar context; streams the build output line by line. */
 export async function buildImage(docker: Docker, opts: BuildOptions): Promise<BuildOutcome> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS
+  const deadline = AbortSignal.timeout(timeoutMs)
+  const timedOut = () =>
+    fail(`the build of ${opts.tag} did not finish within ${Math.round(timeoutMs / 1000)}s (--timeout): the Docker engine at ${dockerHost()} stopped answering or the build is too slow`, [
+      'Check the engine (`docker info`), or raise --timeout for a slow build.',
+    ])
   let stream: NodeJS.ReadableStream
   try {
     // Only set options go into the query: docker-modem sends `undefined` values as text, and the engine answers 400.
-    const options: Docker.ImageBuildOptions = {t: opts.tag, rm: true}
+    const options: Docker.ImageBuildOptions & {abortSignal?: AbortSignal} = {t: opts.tag, rm: true, abortSignal: deadline}
     if (opts.dockerfile) options.dockerfile = opts.dockerfile
     if (opts.buildargs && Object.keys(opts.buildargs).length > 0) options.buildargs = opts.buildargs
     if (opts.platform) options.platform = opts.platform
     stream = await docker.buildImage(opts.context as unknown as NodeJS.ReadableStream, options)
   } catch (error) {
+    if (deadline.aborted) throw timedOut()
     if (isUnreachable(error)) throw unreachable(error)
     throw fail(`the Docker engine refused the build: ${engineMessage(error)}`)
   }
+  // Past the deadline, end the output stream: `follow` then fails and the build is reported as timed out.
+  const onDeadline = () => (stream as unknown as {destroy?: (e: Error) => void}).destroy?.(timedOut())
+  deadline.addEventListener('abort', onDeadline, {once: true})
   let lastStep: string | undefined
   let steps = 0
   let imageId: string | undefined
@@ -144,8 +171,11 @@ export async function buildImage(docker: Docker, opts: BuildOptions): Promise<Bu
       if (e.aux?.ID) imageId = e.aux.ID
     })
   } catch (error) {
+    if (deadline.aborted) throw timedOut()
     if (isUnreachable(error)) throw unreachable(error)
     throw fail(`image build of ${opts.tag} failed: ${engineMessage(error)}`)
+  } finally {
+    deadline.removeEventListener('abort', onDeadline)
   }
   if (partial.trim()) emit(partial)
   if (outcome.error) {

@@ -7,14 +7,15 @@ import {getNamespace} from '../cluster/namespaces.js'
 import {waitForRegistry} from '../cluster/registry-configmap.js'
 import {ExitCode, KaosError} from '../errors.js'
 import {REGISTRY_CONFIGMAP, REGISTRY_KEY} from '../names.js'
-import {type Registry, builtinRegistry, loadRegistryFile, mergeRegistry, registryToYamlDoc} from '../registry.js'
+import {type Registry, builtinRegistry, loadRegistryFile, mergeRegistry, parseRegistry, registryToYamlDoc} from '../registry.js'
 import type {KubernetesObject} from '../render/common.js'
 import {type SystemObjectResult, isSystemObject, systemLabels} from './common.js'
 
 
 /** The registry install puts in the cluster: the built-in one merged with the given files (not the user's personal file, not plugins). */
-export function installRegistry(files: string[] = []): Registry {
-  return mergeRegistry([builtinRegistry(), ...files.map((f) => loadRegistryFile(f))])
+export function installRegistry(files: string[] = [], imageRegistry?: string): Registry {
+  const flag = imageRegistry ? [parseRegistry({defaults: {imageRegistry}}, 'flag:--image-registry')] : []
+  return mergeRegistry([builtinRegistry(), ...files.map((f) => loadRegistryFile(f)), ...flag])
 }
 
 /** Drop values the schema defaults anyway, so the ConfigMap reads like the seed file. */
@@ -67,8 +68,8 @@ export interface InstallResult {
  * Server-side apply the namespace and the registry ConfigMap. A namespace that exists and that
  * kaos did not create is used as it is, never relabelled. Idempotent: a second run is unchanged.
  */
-export async function install(cluster: Cluster, opts: {systemNamespace: string; files?: string[]; dryRun?: boolean; wait?: boolean; timeoutMs?: number}): Promise<InstallResult> {
-  const reg = installRegistry(opts.files)
+export async function install(cluster: Cluster, opts: {systemNamespace: string; files?: string[]; imageRegistry?: string; dryRun?: boolean; wait?: boolean; timeoutMs?: number}): Promise<InstallResult> {
+  const reg = installRegistry(opts.files, opts.imageRegistry)
   const [nsObj, cmObj] = installObjects(opts.systemNamespace, reg)
   const warnings: string[] = []
   const results: SystemObjectResult[] = []

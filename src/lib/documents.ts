@@ -214,8 +214,12 @@ export function validateAgainstRegistry(doc: KaosDoc, registry: Registry, where 
       throw invalid(`${label}: runtime "${rt.name}" needs spec.container.image`, ['Pass --image IMAGE, or build one with `kaos mcp build`.'])
     if (doc.spec.params !== undefined && !rt.paramsEnvVar)
       throw invalid(`${label}: runtime "${rt.name}" takes no params (it declares no paramsEnvVar)`, ['Remove spec.params, or use a runtime that takes params such as rawpython.'])
-    if (rt.transport === 'stdio')
-      throw invalid(`${label}: runtime "${rt.name}" speaks MCP over stdio, which a Service cannot expose`, ['Wrap it in an HTTP adapter image and declare transport: http.'])
+    // stdio servers run behind kaos's adapter: built into the image (package runtimes), or put
+    // next to an unchanged image by an init container, which needs the image's own command.
+    if (rt.transport === 'stdio' && !rt.package && !(rt.command?.length || doc.spec.container?.command?.length))
+      throw invalid(`${label}: runtime "${rt.name}" speaks MCP over stdio and kaos cannot tell how to start it behind its adapter`, [
+        'Give the registry entry `package: npx://PACKAGE@VERSION` (or uvx://…), or the command that starts the server in its image (`command:`).',
+      ])
     const env = new Set((doc.spec.container?.env ?? []).map((e) => e.name))
     const hasEnvFrom = (doc.spec.container?.envFrom ?? []).length > 0
     const missing = rt.requiredEnv.filter((n) => !env.has(n))

@@ -175,5 +175,10 @@ export function modelAPIFromFlags(name: string, f: ModelAPIFlags): ModelAPIDoc {
 export function mcpServerFromBuildRecord(rec: BuildRecord, flags: McpFlags): MCPServerDoc {
   const doc = mcpServerFromFlags(rec.name, {...flags, runtime: flags.runtime ?? 'custom', image: flags.image ?? rec.image})
   doc.spec.container = {...doc.spec.container, imagePullPolicy: doc.spec.container?.imagePullPolicy ?? 'IfNotPresent'}
+  // Built from a package: kaos's stdio adapter serves it, whose probes mean "the child answers MCP".
+  if (rec.source && !flags.runtime) {
+    const probe = (path: string) => ({httpGet: {path, port: 'http'}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3})
+    doc.spec.podSpec = {containers: [{name: 'mcp-server', readinessProbe: probe('/readyz'), livenessProbe: {...probe('/healthz'), initialDelaySeconds: 10}}]}
+  }
   return doc
 }

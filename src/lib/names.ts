@@ -27,6 +27,9 @@ export const ANNOTATION_RUNTIME = 'kaos.tools/runtime'
 export const ANNOTATION_INVENTORY = 'kaos.tools/inventory'
 export const ANNOTATION_ENDPOINT = 'kaos.tools/endpoint'
 export const ANNOTATION_TRANSPORT = 'kaos.tools/transport'
+/** On the pod template of a stdio runtime built from a package: what the image runs. */
+export const ANNOTATION_PACKAGE = 'kaos.tools/package'
+export const ANNOTATION_PACKAGE_BIN = 'kaos.tools/package-bin'
 
 /** Where `kaos system install` puts the cluster's runtime registry. */
 export const DEFAULT_SYSTEM_NAMESPACE = 'kaos-system'

@@ -58,6 +58,14 @@ export const RuntimeSchema = z.strictObject({
   package: z.string().regex(/^(npx|uvx):\/\/.+@[^@]+$/, 'must be npx://PACKAGE@VERSION or uvx://PACKAGE@VERSION').optional(),
   /** The package's executable, when it has several. */
   packageBin: z.string().optional(),
+  /**
+   * stdio runtimes: `shared` (one server process for every MCP session; right for stateless
+   * servers and those whose state every client should see) or `per-session` (a process per
+   * session, killed when the session ends or idles).
+   */
+  adapterMode: z.enum(['shared', 'per-session']).default('shared'),
+  /** Folders the server writes to (an emptyDir each; the image's filesystem stays as built). */
+  writableDirs: z.array(z.string().startsWith('/')).default([]),
 })
 
 const ImageDefault = z.strictObject({image: z.string().min(1), port: z.number().int().min(1).max(65535)})
@@ -230,7 +238,7 @@ export function mergeRegistry(sources: RegistrySource[], warnings: string[] = []
   // kaos's own images resolve against the merged choice of registry, whichever source made it.
   for (const rt of runtimes.values()) {
     const own = ownImageOf(rt)
-    if (own && !rt.image) rt.image = ownImageRef(own, defaults.imageRegistry)
+    if (own && !rt.image) rt.image = ownImageRef(own, defaults.imageRegistry, packageVersion(rt))
   }
   return {runtimes, defaults, warnings}
 }
@@ -240,9 +248,17 @@ export function ownImageOf(rt: RuntimeSpec & {name: string}): string | undefined
   return rt.kaosImage ?? (rt.package ? `mcp-${rt.name}` : undefined)
 }
 
-/** `<registry>/kaos-<name>:<kaos version>`: tags follow kaos's version, never `latest`. */
-export function ownImageRef(name: string, imageRegistry: string): string {
-  return `${imageRegistry}/kaos-${name}:${kaosVersion()}`
+/**
+ * `<registry>/kaos-<name>:<kaos version>`: tags follow kaos's version, never `latest`. A package
+ * runtime's tag adds the package's version, so a new pin is a new image.
+ */
+export function ownImageRef(name: string, imageRegistry: string, pkgVersion?: string): string {
+  return `${imageRegistry}/kaos-${name}:${kaosVersion()}${pkgVersion ? `-${pkgVersion.replace(/[^A-Za-z0-9_.-]/g, '_')}` : ''}`
+}
+
+/** The exact version a package runtime pins (`npx://pkg@1.2.3` → `1.2.3`). */
+export function packageVersion(rt: {package?: string}): string | undefined {
+  return rt.package ? /@([^@]+)$/.exec(rt.package)?.[1] : undefined
 }
 
 /**
@@ -265,7 +281,7 @@ export function registryToYamlDoc(reg: Registry): {runtimes: Record<string, Runt
     const {name: _n, origin: _o, shadows: _s, ...spec} = r
     // An own image stays symbolic, so the ConfigMap follows --image-registry and kaos's version.
     const own = ownImageOf(r)
-    if (own && spec.image === ownImageRef(own, reg.defaults.imageRegistry)) delete spec.image
+    if (own && spec.image === ownImageRef(own, reg.defaults.imageRegistry, packageVersion(r))) delete spec.image
     runtimes[name] = spec
   }
   return {runtimes, defaults: reg.defaults}

@@ -5,6 +5,8 @@ import {relative} from 'node:path'
 import {KaosCommand} from '../../cli/base-command.js'
 import type {McpBuildResult} from '../../lib/image/build.js'
 import {DEFAULT_BASE_IMAGES} from '../../lib/image/project.js'
+import {parseDuration} from '../../lib/duration.js'
+import {invalid} from '../../lib/errors.js'
 
 const buildFlags = {
   path: Flags.string({char: 'p', description: 'Project folder (the build context)', default: '.'}),
@@ -21,6 +23,9 @@ const buildFlags = {
   push: Flags.boolean({description: 'Push the image (needs --registry); credentials from ~/.docker/config.json'}),
   'kind-load': Flags.boolean({description: 'Load the image into a kind cluster (needs the kind CLI)'}),
   'kind-cluster': Flags.string({description: 'kind cluster for --kind-load (default: from a kind-<name> kube context, else "kind")'}),
+  from: Flags.string({description: 'Build a stdio MCP server package instead of a project: npx://PACKAGE@VERSION or uvx://PACKAGE@VERSION (exact version), behind kaos\'s stdio adapter'}),
+  bin: Flags.string({description: 'With --from: the package\'s executable, when it has several'}),
+  timeout: Flags.string({description: 'Bound on the build (an engine that stops answering fails it)', default: '30m'}),
 }
 
 /** The parsed flags: the global --registry (runtime registry files) is replaced by the image registry. */
@@ -44,8 +49,35 @@ Build output streams to stderr; stdout gets the image reference (or the --json r
 
   async run(): Promise<McpBuildResult> {
     const flags = this.flags as unknown as BuildFlags
-    const {buildProject} = await import('../../lib/image/build.js')
-    const result = await buildProject(
+    const {buildProject, buildFromPackage} = await import('../../lib/image/build.js')
+    const timeoutMs = parseDuration(flags.timeout)
+    if (flags.from) {
+      const projectOnly = (['dockerfile', 'create-dockerfile', 'fastmcp-path', 'build-arg'] as const).filter((f) => flags[f] !== undefined && flags[f] !== false)
+      if (projectOnly.length > 0) throw invalid(`--${projectOnly[0]} builds a project; it cannot be combined with --from`, ['Drop it, or build the project without --from.'])
+    } else if (flags.bin) throw invalid('--bin goes with --from')
+    const hooks = {note: (line: string) => this.note(line), warn: (line: string) => this.warn(line)}
+    const result = flags.from
+      ? await buildFromPackage(
+          {
+            from: flags.from,
+            path: flags.path,
+            name: flags.name,
+            tag: flags.tag,
+            registry: flags.registry,
+            bin: flags.bin,
+            baseImage: flags['base-image'],
+            platform: flags.platform,
+            push: flags.push,
+            kindLoad: flags['kind-load'],
+            kindCluster: flags['kind-cluster'],
+            kubeconfig: flags.kubeconfig,
+            context: flags.context,
+            timeoutMs,
+            runtimes: await this.runtimeRegistry(),
+          },
+          hooks,
+        )
+      : await buildProject(
       {
         path: flags.path,
         name: flags.name,
@@ -62,13 +94,21 @@ Build output streams to stderr; stdout gets the image reference (or the --json r
         kindCluster: flags['kind-cluster'],
         kubeconfig: flags.kubeconfig,
         context: flags.context,
+        timeoutMs,
       },
-      {note: (line) => this.note(line), warn: (line) => this.warn(line)},
+      hooks,
     )
     if (!this.jsonEnabled()) {
       this.note(`built ${result.image} (${result.imageId.replace(/^sha256:/, '').slice(0, 12)}) in ${(result.durationMs / 1000).toFixed(1)} s; recorded in ${relative(process.cwd(), result.record)}`)
       this.log(result.image)
     }
     return result
+  }
+
+  /** The runtime registry without --registry (here the image registry): where kaos's adapter image lives. */
+  private async runtimeRegistry() {
+    const [{pluginRegistrySources}, {loadRegistry}] = await Promise.all([import('../../lib/plugin-runtimes.js'), import('../../lib/registry.js')])
+    const plugins = await pluginRegistrySources(this.config)
+    return loadRegistry({extraSources: plugins.sources, warnings: plugins.warnings})
   }
 }

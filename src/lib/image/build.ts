@@ -5,6 +5,7 @@ import {homedir} from 'node:os'
 import {join, relative, resolve, sep} from 'node:path'
 
 import {invalid} from '../errors.js'
+import {packageRoot} from '../package-root.js'
 import {
   type ProjectType,
   detectProject,
@@ -52,6 +53,7 @@ export interface BuildOptions {
   kindCluster?: string
   kubeconfig?: string
   context?: string
+  timeoutMs?: number
 }
 
 /** Where kaos puts a Dockerfile it adds to the context (like the docker CLI's `.dockerfile.<id>`). */
@@ -150,6 +152,7 @@ export async function buildProject(opts: BuildOptions, hooks: {note: (line: stri
     dockerfile: dockerfileInContext ?? INJECTED_DOCKERFILE,
     buildargs,
     platform: flags.platform,
+    timeoutMs: opts.timeoutMs,
     onLine: echo,
   })
   const {bytes} = await packed.done.catch(() => ({bytes: 0}))
@@ -183,6 +186,95 @@ export async function buildProject(opts: BuildOptions, hooks: {note: (line: stri
     const {cluster, from} = kindClusterName({flag: flags['kind-cluster'], context: flags.context, kubeconfigText})
     hooks.note(`loading ${image} into kind cluster "${cluster}" (from ${from})`)
     await kindLoad(docker, image, cluster, {onLine: echo})
+    result.kindLoaded = {cluster}
+    record.kindCluster = cluster
+    writeBuildRecord(dir, record)
+  }
+  result.durationMs = Date.now() - started
+  return result
+}
+
+export interface PackageBuildOptions {
+  /** `npx://PACKAGE@VERSION` or `uvx://PACKAGE@VERSION`. */
+  from: string
+  /** Where the build record goes (the project folder; default the current one). */
+  path: string
+  name?: string
+  tag?: string
+  /** Image registry and namespace to prefix. */
+  registry?: string
+  /** The package's executable, when it has several. */
+  bin?: string
+  baseImage?: string
+  platform?: string
+  push?: boolean
+  kindLoad?: boolean
+  kindCluster?: string
+  kubeconfig?: string
+  context?: string
+  timeoutMs?: number
+  /** The merged runtime registry: where kaos's own adapter image lives. */
+  runtimes: import('../registry.js').Registry
+}
+
+/** A name for the image and the MCPServer from a package: its last path segment, DNS-1123. */
+export function packageImageName(pkg: string): string {
+  const base = pkg.split('/').pop()!.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '')
+  return base.slice(0, 53) || 'mcp-server'
+}
+
+/**
+ * `kaos mcp build --from npx://PKG@VER | uvx://PKG@VER`: the package installed at build time (never
+ * at pod start) behind kaos's stdio adapter, served as streamable HTTP on :8000/mcp. The adapter
+ * image is built first when the engine does not have it.
+ */
+export async function buildFromPackage(opts: PackageBuildOptions, hooks: {note: (line: string) => void; warn: (line: string) => void}): Promise<McpBuildResult> {
+  const started = Date.now()
+  const [{parsePackageSource, ownImages, listingOf}, {ownImageRef}] = await Promise.all([import('./own-images.js'), import('../registry.js')])
+  const {tool, pkg, version} = parsePackageSource(opts.from)
+  const dir = resolve(opts.path)
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw invalid(`--path ${opts.path} is not a folder`)
+  const name = opts.name ?? packageImageName(pkg)
+  const image = imageReference({name, tag: opts.tag, version, registry: opts.registry})
+  const host = registryHost(image)
+  if (opts.push && !host) throw invalid(`--push needs a registry to push ${image} to`, ['Add --registry HOST[/NAMESPACE], e.g. --registry localhost:5001 or --registry ghcr.io/acme.'])
+  const adapterRef = ownImageRef('stdio-adapter', opts.runtimes.defaults.imageRegistry)
+  const [docker, context] = await Promise.all([import('./docker.js'), import('./context.js')])
+  const engine = await docker.connectDocker()
+  if (!(await docker.localImage(engine, adapterRef))) {
+    const adapter = ownImages(opts.runtimes).find((i) => i.name === 'stdio-adapter')!
+    hooks.note(`building kaos's stdio adapter ${adapterRef} first (the image is built FROM it)`)
+    await docker.buildImage(engine, {context: context.packContext(listingOf(adapter)).stream, tag: adapter.ref, dockerfile: adapter.dockerfile, platform: opts.platform, timeoutMs: opts.timeoutMs, onLine: hooks.note})
+  }
+  const tdir = join(packageRoot(), 'runtimes', 'stdio-adapter', 'templates')
+  const template = tool === 'npx' ? 'npx.Dockerfile' : 'uvx.Dockerfile'
+  const listing = {dir: tdir, entries: [{path: template, type: 'file' as const, mode: 0o644, size: statSync(join(tdir, template)).size, mtime: new Date(0)}], dockerignore: false, files: 1, bytes: 0}
+  const buildargs: Record<string, string> = {
+    PACKAGE: pkg,
+    VERSION: version,
+    ADAPTER_IMAGE: adapterRef,
+    ...(opts.bin ? {BIN: opts.bin} : {}),
+    ...(opts.baseImage ? {[tool === 'npx' ? 'NODE_IMAGE' : 'PYTHON_IMAGE']: opts.baseImage} : {}),
+  }
+  hooks.note(`building ${image} from ${opts.from} (${tool === 'npx' ? 'npm' : 'PyPI'}), behind the stdio adapter`)
+  const packed = context.packContext(listing)
+  const built = await docker.buildImage(engine, {context: packed.stream, tag: image, dockerfile: template, buildargs, platform: opts.platform, timeoutMs: opts.timeoutMs, onLine: hooks.note})
+  const {bytes} = await packed.done.catch(() => ({bytes: 0}))
+  const record: BuildRecord = {version: 1, name, image, imageId: built.imageId, builtAt: new Date().toISOString(), source: opts.from}
+  const result: McpBuildResult = {name, image, imageId: built.imageId, dockerfile: `template ${template}`, context: {files: 1, bytes, dockerignore: false, packMs: 0}, record: writeBuildRecord(dir, record), durationMs: 0}
+  if (opts.push && host) {
+    const creds = await docker.registryAuth(host)
+    hooks.note(`pushing ${image} (credentials: ${creds?.source ?? 'none'})`)
+    const pushed = await docker.pushImage(engine, image, host, {auth: creds?.auth, credentials: creds?.source, onLine: hooks.note})
+    result.pushed = {registry: host, ...(pushed.digest ? {digest: pushed.digest} : {}), credentials: pushed.credentials}
+    record.digest = pushed.digest
+    writeBuildRecord(dir, record)
+  }
+  if (opts.kindLoad) {
+    const kubeconfig = opts.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config')
+    const {cluster, from} = kindClusterName({flag: opts.kindCluster, context: opts.context, kubeconfigText: existsSync(kubeconfig) ? readFileSync(kubeconfig, 'utf8') : undefined})
+    hooks.note(`loading ${image} into kind cluster "${cluster}" (from ${from})`)
+    await docker.kindLoad(engine, image, cluster, {onLine: hooks.note})
     result.kindLoaded = {cluster}
     record.kindCluster = cluster
     writeBuildRecord(dir, record)

@@ -55,7 +55,7 @@ function packageImage(rt: Runtime, registry: Registry, adapterRef: string): OwnI
   const template = tool === 'npx' ? 'npx.Dockerfile' : 'uvx.Dockerfile'
   return {
     name: ownImageOf(rt)!,
-    ref: ownImageRef(ownImageOf(rt)!, registry.defaults.imageRegistry),
+    ref: ownImageRef(ownImageOf(rt)!, registry.defaults.imageRegistry, version),
     description: `${rt.name}: ${pkg}@${version} (${tool}) behind the stdio adapter`,
     contextDir: dir,
     files: filesIn(dir, [template]),

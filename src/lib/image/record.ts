@@ -25,6 +25,8 @@ export interface BuildRecord {
   builtAt: string
   /** `python` or `typescript`. */
   project?: string
+  /** `npx://…` / `uvx://…` for an image built from a package behind kaos's stdio adapter. */
+  source?: string
 }
 
 export function buildRecordPath(dir: string): string {

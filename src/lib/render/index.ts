@@ -1,7 +1,7 @@
 import type {KaosDoc} from '../documents.js'
 import {resolveRuntime, validateAgainstRegistry} from '../documents.js'
 import {invalid} from '../errors.js'
-import type {Registry} from '../registry.js'
+import {type Registry, ownImageRef} from '../registry.js'
 import {renderAgent} from './agent.js'
 import {type KubernetesObject} from './common.js'
 import {ANNOTATION_INVENTORY} from '../names.js'
@@ -80,7 +80,8 @@ export function render(docs: KaosDoc[], ctx: RenderContext): RenderResult {
   for (const doc of docs) {
     const namespace = namespaceFor(doc, ctx)
     let r: RenderResult
-    if (doc.kind === 'MCPServer') r = renderMCPServer(doc, resolveRuntime(doc, ctx.registry), {namespace, authToken: ctx.authTokens?.[doc.metadata.name]})
+    if (doc.kind === 'MCPServer')
+      r = renderMCPServer(doc, resolveRuntime(doc, ctx.registry), {namespace, authToken: ctx.authTokens?.[doc.metadata.name], adapterImage: ownImageRef('stdio-adapter', ctx.registry.defaults.imageRegistry)})
     else if (doc.kind === 'Agent') r = renderAgent(doc, {namespace, defaults: ctx.registry.defaults, modelAPIPorts, mcpServerPorts})
     else r = renderModelAPI(doc, {namespace, defaults: ctx.registry.defaults})
     addInventory(r.objects)

@@ -1,13 +1,19 @@
 import type {MCPServerDoc} from '../documents.js'
 import type {Runtime} from '../registry.js'
 import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, mergeEnv, podIdentity, pullPolicy, tcpProbe} from './common.js'
-import {ANNOTATION_RUNTIME, ANNOTATION_TRANSPORT, AUTH_SECRET_KEY, authSecretName, objectName, workloadLabels} from '../names.js'
+import {ANNOTATION_PACKAGE, ANNOTATION_PACKAGE_BIN, ANNOTATION_RUNTIME, ANNOTATION_TRANSPORT, AUTH_SECRET_KEY, authSecretName, objectName, workloadLabels} from '../names.js'
 
 export interface McpRenderContext {
   namespace: string
   /** Bearer token for runtimes with `auth` when the document does not set the token env itself. */
   authToken?: string
+  /** kaos's stdio adapter image, for stdio runtimes that wrap an unchanged image. */
+  adapterImage?: string
 }
+
+/** Where the init container puts the adapter for a wrapped stdio image. */
+const ADAPTER_DIR = '/kaos'
+const ADAPTER_VOLUME = 'kaos-adapter'
 
 /** The rendered result plus things a person should know about it. */
 export interface RenderResult {
@@ -48,23 +54,71 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
     )
   }
 
+  // stdio servers run behind kaos's adapter, which serves streamable HTTP and whose /readyz means
+  // "the child answered initialize and tools/list" (its /healthz: the child is alive).
+  const stdio = runtime.transport === 'stdio'
+  if (stdio) env.push({name: 'KAOS_ADAPTER_MODE', value: runtime.adapterMode})
+  const readyPath = stdio ? '/readyz' : (runtime.readyPath ?? runtime.healthPath)
+  const livePath = stdio ? '/healthz' : runtime.healthPath
+  const volumes: Array<Record<string, unknown>> = []
+  const mounts: Array<Record<string, unknown>> = runtime.writableDirs.map((dir, i) => {
+    volumes.push({name: `data-${i}`, emptyDir: {}})
+    return {name: `data-${i}`, mountPath: dir}
+  })
+  // A stdio image kaos did not build: an init container copies the adapter in, and the adapter
+  // starts the image's own command as its child.
+  const wrapped = stdio && !runtime.package
+  const command = spec.container?.command ?? runtime.command
+  let initContainers: Array<Record<string, unknown>> | undefined
+  if (wrapped) {
+    volumes.push({name: ADAPTER_VOLUME, emptyDir: {}})
+    mounts.push({name: ADAPTER_VOLUME, mountPath: ADAPTER_DIR, readOnly: true})
+    initContainers = [
+      {
+        name: 'kaos-stdio-adapter',
+        image: ctx.adapterImage,
+        imagePullPolicy: pullPolicy(ctx.adapterImage ?? ''),
+        command: ['/kaos-stdio-adapter', 'install', ADAPTER_DIR],
+        volumeMounts: [{name: ADAPTER_VOLUME, mountPath: ADAPTER_DIR}],
+      },
+    ]
+  }
+
   let container: Record<string, unknown> = {
     name: 'mcp-server',
     image,
     imagePullPolicy: pullPolicy(image),
-    command: runtime.command,
+    command: wrapped ? [`${ADAPTER_DIR}/kaos-stdio-adapter`, '--', ...(command ?? [])] : runtime.command,
     args: runtime.args,
     env: env.length > 0 ? env : undefined,
     ports: [{name: 'http', containerPort: runtime.port, protocol: 'TCP'}],
-    readinessProbe: runtime.readyPath || runtime.healthPath ? httpProbe((runtime.readyPath ?? runtime.healthPath)!) : tcpProbe(),
-    livenessProbe: runtime.healthPath ? {...httpProbe(runtime.healthPath), initialDelaySeconds: 10} : {...tcpProbe(), initialDelaySeconds: 10},
+    volumeMounts: mounts.length > 0 ? mounts : undefined,
+    readinessProbe: readyPath ? httpProbe(readyPath) : tcpProbe(),
+    livenessProbe: livePath ? {...httpProbe(livePath), initialDelaySeconds: 10} : {...tcpProbe(), initialDelaySeconds: 10},
   }
-  container = applyContainerOverride(container, spec.container)
+  container = applyContainerOverride(container, wrapped ? {...spec.container, command: undefined} : spec.container)
   if (container.env) container.env = mergeEnv(container.env as never)
 
   // Runtimes that do not talk to the API server carry no token: rawpython runs user code.
-  const podSpec: Record<string, unknown> = {containers: [container], ...podIdentity(serviceAccountName)}
+  const podSpec: Record<string, unknown> = {
+    ...(initContainers ? {initContainers} : {}),
+    containers: [container],
+    ...(volumes.length > 0 ? {volumes} : {}),
+    ...podIdentity(serviceAccountName),
+  }
+  const podAnnotations = runtime.package ? {[ANNOTATION_PACKAGE]: runtime.package, ...(runtime.packageBin ? {[ANNOTATION_PACKAGE_BIN]: runtime.packageBin} : {})} : undefined
 
-  objects.push(...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port: runtime.port, path: runtime.path, annotations: {[ANNOTATION_RUNTIME]: runtime.name, [ANNOTATION_TRANSPORT]: runtime.transport}}))
+  objects.push(
+    ...deploymentAndService({
+      doc,
+      namespace,
+      podSpec: clean(podSpec),
+      port: runtime.port,
+      path: runtime.path,
+      podAnnotations,
+      // What clients speak: the adapter serves stdio servers as streamable HTTP.
+      annotations: {[ANNOTATION_RUNTIME]: runtime.name, [ANNOTATION_TRANSPORT]: stdio ? 'http' : runtime.transport},
+    }),
+  )
   return {objects, warnings}
 }

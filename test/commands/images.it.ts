@@ -1,0 +1,117 @@
+// kaos's own images on the test beds: built for real through podman's Docker API (the stand-in base
+// images are public names made locally), pushed to the local registry, found where they are, named
+// by the cluster's choice of registry, and checked against the nodes before a deploy.
+import assert from 'node:assert/strict'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {type CliResult, runCli, tempDir} from '../helpers/cli.js'
+import {admin, createNamespace, deleteNamespace, kubectl} from '../helpers/kube.js'
+import {describeOrSkip} from '../helpers/mocha.js'
+import {requireTestbed, testDockerHost, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
+
+const skip = requireTestbed('cluster') || requireTestbed('docker')
+const KC = testKubeconfig() ?? ''
+const REGISTRY = process.env.KAOS_TESTBED_REGISTRY ?? 'localhost:5001'
+const VERSION = JSON.parse((await import('node:fs')).readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string
+
+function kaos(args: string[], opts: {env?: Record<string, string | undefined>; timeoutMs?: number} = {}): Promise<CliResult> {
+  return runCli([...args, '--kubeconfig', KC], {env: {DOCKER_HOST: testDockerHost(), ...opts.env}, timeoutMs: opts.timeoutMs ?? 600_000})
+}
+const json = (r: CliResult) => {
+  assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+describeOrSkip("kaos's own images", skip, function () {
+  this.timeout(900_000)
+  const ns = uniqueNamespace('images')
+  before(async () => createNamespace(ns))
+  after(async () => deleteNamespace(ns))
+
+  it('builds rawpython for real and pushes it to a registry; list finds it locally and in the registry', async () => {
+    const built = json(await kaos(['system', 'images', 'build', 'rawpython', '--push', '--image-registry', REGISTRY, '--json']))
+    assert.deepEqual(built.images.map((i: any) => i.ref), [`${REGISTRY}/kaos-rawpython:${VERSION}`])
+    assert.equal(built.images[0].pushed.registry, REGISTRY)
+    const listed = json(await kaos(['system', 'images', 'list', '--image-registry', REGISTRY, '--json']))
+    const raw = listed.images.find((i: any) => i.name === 'rawpython')
+    assert.equal(raw.ref, `${REGISTRY}/kaos-rawpython:${VERSION}`)
+    assert.match(raw.local.id, /^sha256:/)
+    assert.equal(raw.registry, true)
+    // Not pushed (only rawpython was): the registry says so.
+    assert.equal(listed.images.find((i: any) => i.name === 'stdio-adapter').registry, false)
+  })
+
+  it('install --image-registry makes every deploy of the cluster name kaos images there', async () => {
+    const sys = `sys-${ns}`.slice(0, 60)
+    try {
+      json(await kaos(['system', 'install', '--system-namespace', sys, '--image-registry', REGISTRY, '--json']))
+      const cm = kubectl('get', 'configmap', 'kaos-mcp-runtimes', '-n', sys, '-o', 'jsonpath={.data.runtimes\\.yaml}')
+      assert.match(cm, new RegExp(`imageRegistry: ${REGISTRY}`))
+      assert.match(cm, /kaosImage: rawpython/, 'the ConfigMap keeps the image symbolic')
+      const r = json(await kaos(['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--params', 'def one() -> int:\n    return 1', '-n', ns, '--system-namespace', sys, '--dry-run=server', '--json']))
+      const dep = r.objects.find((o: any) => o.kind === 'Deployment')
+      assert.equal(dep.spec.template.spec.containers[0].image, `${REGISTRY}/kaos-rawpython:${VERSION}`)
+    } finally {
+      await kaos(['system', 'uninstall', '--system-namespace', sys])
+    }
+  })
+
+  it('bad input: an unknown image has a did-you-mean (2); --push needs a registry (2); --kind-load without kind says so (9)', async () => {
+    const unknown = await kaos(['system', 'images', 'build', 'rawpyton'])
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.error ?? '', /^kaos has no image "rawpyton"\. Did you mean "rawpython"\?$/)
+    const push = await kaos(['system', 'images', 'build', 'rawpython', '--push'])
+    assert.equal(push.code, 2)
+    assert.match(push.error ?? '', /^--push needs an image registry/)
+    const noKind = await kaos(['system', 'images', 'build', 'rawpython', '--kind-load'], {env: {PATH: '/usr/bin:/bin'}})
+    assert.equal(noKind.code, 9, noKind.stderr)
+    assert.match(noKind.error ?? '', /^kind is not installed \(no `kind` on PATH\)/)
+  })
+})
+
+describeOrSkip('image preflight before applying', requireTestbed('cluster'), function () {
+  this.timeout(120_000)
+  const ns = uniqueNamespace('preflight')
+  const node = `kind-${ns}`.slice(0, 60)
+  const setImages = async (images: string[]) =>
+    admin().request('PATCH', `/api/v1/nodes/${node}/status`, {body: {status: {images: images.map((n) => ({names: [n], sizeBytes: 1000}))}}, contentType: 'application/merge-patch+json'})
+  before(async () => {
+    await createNamespace(ns)
+    // A kind node (by its providerID) that runs nothing here: what a kind cluster reports.
+    await admin().request('POST', '/api/v1/nodes', {
+      body: {apiVersion: 'v1', kind: 'Node', metadata: {name: node, labels: {'kaos.tools/test': 'preflight'}}, spec: {providerID: `kind://docker/dev/${node}`, unschedulable: true, taints: [{key: 'kaos.tools/test', effect: 'NoSchedule'}]}},
+    })
+    await setImages(['docker.io/library/busybox:1'])
+  })
+  after(async () => {
+    await admin().request('DELETE', `/api/v1/nodes/${node}`, {allow404: true})
+    await deleteNamespace(ns)
+  })
+
+  const deploy = (...extra: string[]) => kaos(['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--params', 'def one() -> int:\n    return 1', '-n', ns, ...extra])
+
+  it('stops a deploy whose kaos.local image is on no node, with the command that fixes it; nothing is applied', async () => {
+    const r = await deploy()
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.error ?? '', new RegExp(`^image kaos\\.local/kaos-rawpython:${VERSION.replace(/\./g, '\\.')} \\(mcpserver-calc/mcp-server\\) is on no node of the cluster, and no registry serves kaos\\.local`))
+    assert.ok(r.suggestions.some((s) => s.includes('kaos system images build --kind-load --kind-cluster dev')), r.stderr)
+    assert.equal(kubectl('get', 'deploy', '-n', ns, '-o', 'name').trim(), '')
+    // --skip-image-check trusts the user.
+    assert.equal((await deploy('--skip-image-check', '--dry-run=server')).code, 0)
+  })
+
+  it('passes once a node holds the image', async () => {
+    await setImages(['docker.io/library/busybox:1', `kaos.local/kaos-rawpython:${VERSION}`])
+    const r = await deploy('--dry-run=server')
+    assert.equal(r.code, 0, r.stderr)
+  })
+
+  it('a local-looking image on no kind node is a warning, never a stop', async () => {
+    const f = join(tempDir(), 'mine.yaml')
+    writeFileSync(f, 'apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: mine}\nspec:\n  runtime: custom\n  container: {image: "weather:1.0.0"}\n')
+    const r = await kaos(['mcp', 'deploy', '-f', f, '-n', ns, '--dry-run=server'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /image weather:1\.0\.0 \(mcpserver-mine\/mcp-server\) is on no node of kind cluster "dev"; unless a registry serves it, its pods will not start/)
+  })
+})

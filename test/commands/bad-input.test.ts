@@ -28,7 +28,7 @@ const files: Record<string, string> = {
   'empty.yaml': '# nothing here\n',
   'agent.yaml': 'apiVersion: kaos.tools/v1alpha1\nkind: Agent\nmetadata:\n  name: bot\nspec:\n  modelAPI: llm\n  model: gpt-4o\n',
   'proxy-no-config.yaml': 'apiVersion: kaos.tools/v1alpha1\nkind: ModelAPI\nmetadata:\n  name: llm\nspec:\n  mode: Proxy\n',
-  'duplicates.yaml': `${MCP('a', '  runtime: rawpython\n')}---\n${MCP('a', '  runtime: rawpython\n  params: x\n')}`,
+  'duplicates.yaml': `${MCP('a', '  runtime: rawpython\n  params: y\n')}---\n${MCP('a', '  runtime: rawpython\n  params: x\n')}`,
   'other-namespace.yaml': MCP('calc', '  runtime: rawpython\n', '  namespace: other\n'),
   'ok.yaml': MCP('calc', '  runtime: rawpython\n  params: "code: pass"\n'),
   'registry-unknown-field.yaml': 'runtimes:\n  rawpython:\n    type: python\n    imagee: team/rawpython:2\n',
@@ -50,16 +50,16 @@ interface Case {
 }
 
 const cases: Case[] = [
-  {name: 'non-DNS-1123 name (flags)', args: ['mcp', 'deploy', 'Bad_Name', '--runtime', 'rawpython'], message: /^NAME "Bad_Name": MCPServer: field "metadata\.name" must be a DNS-1123 label/},
-  {name: 'non-DNS-1123 name (file)', args: ['mcp', 'deploy', '-f', f('bad-name.yaml')], message: /bad-name\.yaml: MCPServer: field "metadata\.name" must be a DNS-1123 label/},
-  {name: 'too-long name', args: ['mcp', 'deploy', 'a'.repeat(54), '--runtime', 'rawpython'], message: /field "metadata\.name" must be at most 53 characters/},
-  {name: 'unknown field in spec', args: ['mcp', 'deploy', '-f', f('unknown-spec-field.yaml')], message: /unknown-spec-field\.yaml: MCPServer "calc": unknown field "spec\.replica"$/},
-  {name: 'unknown field nested in container', args: ['mcp', 'deploy', '-f', f('unknown-container-field.yaml')], message: /MCPServer "calc": unknown field "spec\.container\.imagePullPolice"$/},
-  {name: 'unknown top-level field', args: ['mcp', 'deploy', '-f', f('unknown-top-field.yaml')], message: /unknown-top-field\.yaml: unknown field "status"$/},
+  {name: 'non-DNS-1123 name (flags)', args: ['mcp', 'deploy', 'Bad_Name', '--runtime', 'rawpython'], message: /^NAME "Bad_Name": MCPServer: metadata\.name "Bad_Name" must be a DNS-1123 label/},
+  {name: 'non-DNS-1123 name (file)', args: ['mcp', 'deploy', '-f', f('bad-name.yaml')], message: /bad-name\.yaml: MCPServer: metadata\.name "Calc_Server" must be a DNS-1123 label/},
+  {name: 'too-long name', args: ['mcp', 'deploy', 'a'.repeat(54), '--runtime', 'rawpython'], message: /metadata\.name "a{54}" must be at most 53 characters/},
+  {name: 'unknown field in spec', args: ['mcp', 'deploy', '-f', f('unknown-spec-field.yaml')], message: /unknown-spec-field\.yaml: MCPServer "calc": unknown field spec\.replica; did you mean replicas\?$/},
+  {name: 'unknown field nested in container', args: ['mcp', 'deploy', '-f', f('unknown-container-field.yaml')], message: /MCPServer "calc": unknown field spec\.container\.imagePullPolice; did you mean imagePullPolicy\?$/},
+  {name: 'unknown top-level field', args: ['mcp', 'deploy', '-f', f('unknown-top-field.yaml')], message: /unknown-top-field\.yaml: unknown field status$/},
   {name: 'wrong apiVersion', args: ['mcp', 'deploy', '-f', f('wrong-api-version.yaml')], message: /apiVersion must be "kaos\.tools\/v1alpha1" \(got "kaos\.tools\/v1"\)/},
   {name: 'unknown kind, did you mean', args: ['mcp', 'deploy', '-f', f('unknown-kind.yaml')], message: /unknown kind "McpServer"; expected one of MCPServer, Agent, ModelAPI\. Did you mean "MCPServer"\?/},
-  {name: 'unknown runtime, did you mean (file)', args: ['mcp', 'deploy', '-f', f('unknown-runtime.yaml')], message: /MCPServer "calc": unknown runtime "rawpyton"\. Did you mean "rawpython"\? Known runtimes: rawpython, kubernetes, slack, custom/},
-  {name: 'unknown runtime, did you mean (flags)', args: ['mcp', 'deploy', 'calc', '--runtime', 'slak'], message: /unknown runtime "slak"\. Did you mean "slack"\?/},
+  {name: 'unknown runtime, did you mean (file)', args: ['mcp', 'deploy', '-f', f('unknown-runtime.yaml')], message: /MCPServer "calc": spec\.runtime "rawpyton" is an unknown runtime\. Did you mean "rawpython"\? Known runtimes: rawpython, kubernetes, slack, custom/},
+  {name: 'unknown runtime, did you mean (flags)', args: ['mcp', 'deploy', 'calc', '--runtime', 'slak'], message: /spec\.runtime "slak" is an unknown runtime\. Did you mean "slack"\?/},
   {name: 'custom without container.image', args: ['mcp', 'deploy', '-f', f('custom-no-image.yaml')], message: /MCPServer "mine": runtime "custom" needs spec\.container\.image/},
   {name: 'slack without SLACK_TEAM_ID', args: ['mcp', 'deploy', '-f', f('slack-no-env.yaml')], message: /MCPServer "slack": runtime "slack" requires env SLACK_TEAM_ID /},
   {name: 'slack without any env (flags)', args: ['mcp', 'deploy', 'slack', '--runtime', 'slack'], message: /runtime "slack" requires env SLACK_BOT_TOKEN, SLACK_TEAM_ID/},
@@ -67,7 +67,7 @@ const cases: Case[] = [
   {name: 'bad --env syntax', args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--env', 'FOO'], message: /^--env "FOO" is not KEY=VALUE$/},
   {name: 'bad --secret-env', args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--secret-env', 'TOKEN=nokey'], message: /^--secret-env TOKEN=nokey: expected SECRET\/KEY/},
   {name: 'invalid YAML, with the line', args: ['mcp', 'deploy', '-f', f('invalid.yaml')], message: /invalid\.yaml: invalid YAML at line \d+, column \d+: Missing closing "quote/},
-  {name: 'missing -f file', args: ['mcp', 'deploy', '-f', f('nope.yaml')], message: /^file .*nope\.yaml does not exist$/},
+  {name: 'missing -f file', args: ['mcp', 'deploy', '-f', f('nope.yaml')], message: /^-f .*nope\.yaml does not exist$/},
   {name: 'empty file', args: ['mcp', 'deploy', '-f', f('empty.yaml')], message: /empty\.yaml: no documents found$/},
   {name: 'empty stdin', args: ['mcp', 'deploy', '-f', '-'], message: /^<stdin>: no documents found$/, input: ''},
   {name: 'NAME and -f together', args: ['mcp', 'deploy', 'calc', '-f', f('ok.yaml')], message: /^give either NAME with flags or -f FILE, not both$/},
@@ -85,21 +85,21 @@ const cases: Case[] = [
   {
     name: 'registry file with an unknown field',
     args: ['mcp', 'deploy', '-f', f('ok.yaml'), '--registry', f('registry-unknown-field.yaml')],
-    message: /^registry file:.*registry-unknown-field\.yaml: runtime "rawpython": unknown field "imagee"$/,
+    message: /^registry file:.*registry-unknown-field\.yaml: runtime "rawpython": unknown field imagee; did you mean image\?$/,
   },
   {
     name: 'registry file with a wrong type',
     args: ['system', 'runtimes', '--registry', f('registry-wrong-type.yaml')],
-    message: /^registry file:.*registry-wrong-type\.yaml: runtime "fast": field "port": .*expected number/,
+    message: /^registry file:.*registry-wrong-type\.yaml: runtime "fast": port "eighty" must be a number$/,
     outputs: false,
   },
   {
     name: 'registry file without an image',
     args: ['system', 'runtimes', '--registry', f('registry-no-image.yaml')],
-    message: /^registry file:.*registry-no-image\.yaml: runtime "fast": field "image": is required/,
+    message: /^registry file:.*registry-no-image\.yaml: runtime "fast": image is required/,
     outputs: false,
   },
-  {name: '--registry path missing', args: ['system', 'runtimes', '--registry', f('no-registry.yaml')], message: /^registry file .*no-registry\.yaml does not exist$/, outputs: false},
+  {name: '--registry path missing', args: ['system', 'runtimes', '--registry', f('no-registry.yaml')], message: /^--registry .*no-registry\.yaml does not exist$/, outputs: false},
   {name: 'unknown flag', args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--bogus'], message: /^Nonexistent flag: --bogus$/},
   {name: 'bad --dry-run value', args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--dry-run=maybe'], message: /^Expected --dry-run=maybe to be one of: none, client, server$/},
   {name: 'bad -o value', args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--dry-run', '-o', 'xml'], message: /Expected --output=xml to be one of: yaml, json/, outputs: false},
@@ -138,11 +138,11 @@ describeConcurrent('bad input exits 2 with one line and writes nothing', skip, 8
 
 describeConcurrent('--json errors', skip, 4, (it) => {
   const jsonCases = [
-    {args: ['mcp', 'deploy', '-f', f('unknown-runtime.yaml'), '--dry-run'], message: /unknown runtime "rawpyton"/},
+    {args: ['mcp', 'deploy', '-f', f('unknown-runtime.yaml'), '--dry-run'], message: /spec\.runtime "rawpyton" is an unknown runtime/},
     {args: ['mcp', 'deploy', 'Bad_Name', '--runtime', 'rawpython', '--dry-run'], message: /DNS-1123/},
     {args: ['modelapi', 'deploy', 'llm', '--mode', 'Weird', '--model', 'x'], message: /^--mode must be Proxy or Hosted/},
     {args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--bogus'], message: /^Nonexistent flag: --bogus$/},
-    {args: ['system', 'runtimes', '--registry', f('registry-no-image.yaml')], message: /field "image": is required/},
+    {args: ['system', 'runtimes', '--registry', f('registry-no-image.yaml')], message: /runtime "fast": image is required/},
   ]
   for (const c of jsonCases) {
     it(`kaos ${c.args.slice(0, 3).join(' ')} … --json`, async () => {

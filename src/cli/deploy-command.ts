@@ -138,11 +138,11 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       if (flags['output-dir']) checkWrites(files, {force: flags.force, root: resolve(flags['output-dir']), what: '--output-dir'})
       this.warnAll([...(ns.warning ? [ns.warning] : []), ...registry.warnings, ...warnings])
       const result: DeployResult = {dryRun: 'client', documents: docs, objects, warnings, namespace: ns.namespace}
-      if (saved) result.written = [this.saveDocuments(saved, docs, flags.force)]
-      if (flags['output-dir']) {
-        result.written = [...(result.written ?? []), ...writeFiles(files, {force: flags.force, root: resolve(flags['output-dir']), what: '--output-dir'})]
-        this.note(`wrote ${files.length} files to ${flags['output-dir']}`)
-      } else if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
+      // The output dir first: creating its folder is the step most likely to fail.
+      if (flags['output-dir']) result.written = writeFiles(files, {force: flags.force, root: resolve(flags['output-dir']), what: '--output-dir'})
+      if (saved) result.written = [this.saveDocuments(saved, docs, flags.force), ...(result.written ?? [])]
+      if (flags['output-dir']) this.note(`wrote ${files.length} files to ${flags['output-dir']}`)
+      else if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
       return result
     }
     const {deploy} = await import('../lib/deploy.js')

@@ -255,7 +255,7 @@ export function checkWrites(files: PlannedWrite[], opts: {force?: boolean; root?
   }
   if (existing.length > 0 && !opts.force) {
     const shown = existing.map((p) => (opts.root ? relative(opts.root, p) : p))
-    throw invalid(`refusing to overwrite ${shown.length > 3 ? `${shown.slice(0, 3).join(', ')} and ${shown.length - 3} more` : shown.join(', ')}${opts.root ? ` in ${opts.root}` : ''}`, [
+    throw invalid(`refusing to overwrite ${shown.length > 10 ? `${shown.slice(0, 10).join(', ')} and ${shown.length - 10} more` : shown.join(', ')}${opts.root ? ` in ${opts.root}` : ''}`, [
       'Pass --force to overwrite, or choose another path.',
     ])
   }

@@ -157,7 +157,7 @@ function existingAncestor(path: string): {path: string; st: Stats} {
       return {path: p, st: statSync(p)}
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT') throw invalid(`${p} ${errnoText(error)}`)
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw invalid(`${p} ${errnoText(error)}`)
       const up = dirname(p)
       if (up === p) throw invalid(`${path} has no existing parent folder`)
       p = up

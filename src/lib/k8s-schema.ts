@@ -30,7 +30,9 @@ import {
   isQualifiedName,
   quote,
 } from './k8s-values.js'
+import {FIELDS, ROOT_TYPES} from './k8s-fields.js'
 import {ANNOTATION_SOURCE, KIND_INFO, LABEL_KIND, LABEL_NAME} from './names.js'
+import {didYouMean} from './suggest.js'
 import type {KubernetesObject} from './render/common.js'
 
 /** The Kubernetes version whose schema the rendered objects are checked against. */
@@ -55,6 +57,8 @@ const MODELS: Record<string, Validatable> = {
 export interface ObjectIssue {
   path: string
   message: string
+  /** An unknown field: `path` is the field, `message` the did-you-mean (or empty). */
+  unknown?: boolean
 }
 
 /** `/spec/template/spec/containers/0/name` → `spec.template.spec.containers[0].name`. */
@@ -167,6 +171,45 @@ function metadataIssues(meta: any, base: string, out: ObjectIssue[]): void {
     out.push({path: `${base}.annotations`, message: `total ${Math.ceil(size / 1024)} KiB, above Kubernetes' limit of ${MAX_ANNOTATIONS_BYTES / 1024} KiB`})
 }
 
+const PRIMITIVE = new Set(['string', 'number', 'boolean', 'Date', 'any', 'object', 'IntOrString'])
+
+function walkFields(value: unknown, type: string, path: string, out: ObjectIssue[]): void {
+  if (value === null || value === undefined || typeof value !== 'object') return
+  const arr = /^Array<(.+)>$/.exec(type)
+  if (arr) {
+    if (Array.isArray(value)) value.forEach((v, i) => walkFields(v, arr[1], `${path}[${i}]`, out))
+    return
+  }
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type)
+  if (map) {
+    for (const [k, v] of Object.entries(value)) walkFields(v, map[1], `${path}.${k}`, out)
+    return
+  }
+  const fields = FIELDS[type]
+  if (!fields || PRIMITIVE.has(type) || Array.isArray(value)) return // a wrong type is the schema's to report
+  for (const [k, v] of Object.entries(value)) {
+    const t = fields[k]
+    const p = path ? `${path}.${k}` : k
+    if (t === undefined) {
+      const guess = didYouMean(k, Object.keys(fields))
+      out.push({path: p, message: guess ? `; did you mean ${guess}?` : '', unknown: true})
+    } else walkFields(v, t, p, out)
+  }
+}
+
+/**
+ * Fields the Kubernetes API does not have (strict field validation refuses them). The field
+ * names are Kubernetes 1.36's (src/lib/k8s-fields.ts), so a field newer than the 1.33 schema is
+ * not flagged here.
+ */
+export function unknownFieldIssues(obj: KubernetesObject): ObjectIssue[] {
+  const root = ROOT_TYPES[`${obj.apiVersion}/${obj.kind}`]
+  if (!root) return []
+  const out: ObjectIssue[] = []
+  walkFields(obj, root, '', out)
+  return out
+}
+
 /** What the API server checks beyond the OpenAPI schema, for the fields kaos documents reach. */
 export function extraIssues(obj: KubernetesObject): ObjectIssue[] {
   const out: ObjectIssue[] = []
@@ -231,14 +274,15 @@ function annotationAdvice(doc: KaosDoc, obj: KubernetesObject): string[] {
  */
 export function checkRenderedObjects(objects: KubernetesObject[], docs: KaosDoc[]): void {
   for (const obj of objects) {
-    const issues = [...extraIssues(obj), ...schemaIssues(obj)]
+    const issues = [...unknownFieldIssues(obj), ...extraIssues(obj), ...schemaIssues(obj)]
     if (issues.length === 0) continue
     const issue = issues[0]
     const doc = docs.find((d) => d.metadata.name === obj.metadata.labels?.[LABEL_NAME] && d.kind === obj.metadata.labels?.[LABEL_KIND])
     const what = `${obj.kind} ${obj.metadata.name}`
-    if (!doc) throw invalid(`${what}: ${issue.path} ${issue.message}`)
+    const text = (path: string) => (issue.unknown ? `unknown field ${path}${issue.message}` : `${path} ${issue.message}`)
+    if (!doc) throw invalid(`${what}: ${text(issue.path)}`)
     const field = documentField(doc, obj, issue.path)
-    const line = field ? `${docLabel(doc)}: ${field} ${issue.message} (${what})` : `${docLabel(doc)}: ${what}: ${issue.path} ${issue.message}`
+    const line = field ? `${docLabel(doc)}: ${text(field)} (${what})` : `${docLabel(doc)}: ${what}: ${text(issue.path)}`
     const advice = issue.path.endsWith('annotations') && issue.message.includes('KiB') ? annotationAdvice(doc, obj) : []
     throw invalid(line, advice)
   }

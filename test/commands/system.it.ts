@@ -95,7 +95,7 @@ describeOrSkip('kaos system install / runtimes / uninstall', skip, function () {
     const wl = uniqueNamespace('sys-wl')
     await createNamespace(wl)
     try {
-      const d = await kaos(['mcp', 'deploy', 'keep', '--runtime', 'rawpython', '-n', wl])
+      const d = await kaos(['mcp', 'deploy', 'keep', '--runtime', 'rawpython', '--params', 'def f() -> int:\n    return 1\n', '-n', wl])
       assert.equal(d.code, 0, d.stderr)
       const refused = await kaos(['system', 'uninstall', '--system-namespace', sys, '--all-workloads'], {env: {CI: 'true'}})
       assert.equal(refused.code, 2, refused.stderr)

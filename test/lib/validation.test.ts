@@ -2,11 +2,12 @@
 // schema check of rendered objects (which must accept every render kaos makes and refuse what the
 // API server would), and the one-line messages for documents.
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {parseDocument, parseDocuments} from '../../src/lib/documents.js'
-import {checkRenderedObjects, documentField, extraIssues, schemaIssues} from '../../src/lib/k8s-schema.js'
+import {checkRenderedObjects, documentField, extraIssues, schemaIssues, unknownFieldIssues} from '../../src/lib/k8s-schema.js'
 import {annotationsSize, imageProblem, isDnsSubdomain, isLabelValue, isQualifiedName, isQuantity} from '../../src/lib/k8s-values.js'
 import {builtinRegistry, mergeRegistry} from '../../src/lib/registry.js'
 import {render} from '../../src/lib/render/index.js'
@@ -14,6 +15,7 @@ import {litellmConfig} from '../../src/lib/render/modelapi.js'
 import {knownKeys} from '../../src/lib/schema-issues.js'
 import {isKeyLike} from '../../src/lib/secrets.js'
 import {invalidInput} from '../helpers/assert.js'
+import {ROOT} from '../helpers/cli.js'
 import {INPUTS_DIR} from '../helpers/golden.js'
 import {MCPServerSpecSchema} from '../../src/lib/documents.js'
 
@@ -105,6 +107,19 @@ describe('rendered objects against the Kubernetes schema', () => {
     invalidInput(() => checkRenderedObjects(q.objects, q.docs), /spec\.podSpec\.containers\[0\]\.resources\.limits\.cpu "lots" is not a Kubernetes quantity/)
     const t = renderOne(mcp({podSpec: {terminationGracePeriodSeconds: 'soon'}}))
     invalidInput(() => checkRenderedObjects(t.objects, t.docs), /spec\.podSpec\.terminationGracePeriodSeconds "soon" must be an integer/)
+  })
+  it('unknown fields, as strict field validation reports them, with a did-you-mean', () => {
+    const typo = renderOne(mcp({podSpec: {nodeselector: {pool: 'a'}, containers: [{name: 'side', image: 'x:1', readinessprobe: {}}]}}))
+    invalidInput(() => checkRenderedObjects(typo.objects, typo.docs), /^f\.yaml: MCPServer "calc": unknown field spec\.podSpec\.containers\[0\]\.readinessprobe; did you mean readinessProbe\? \(Deployment mcpserver-calc\)$/)
+    const d = typo.objects.find((o) => o.kind === 'Deployment')!
+    assert.deepEqual(unknownFieldIssues(d).map((i) => i.path).sort(), ['spec.template.spec.containers[1].readinessprobe', 'spec.template.spec.nodeselector'])
+    // Maps (labels, nodeSelector values) and free-form fields are not walked as objects.
+    assert.deepEqual(unknownFieldIssues({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'c', labels: {anything: 'x'}}, data: {any: 'x'}}), [])
+    assert.deepEqual(unknownFieldIssues({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'n'}, spc: {}}), [], 'kinds kaos does not render are skipped')
+  })
+  it('the field table is generated from the pinned client-node models (node scripts/gen-k8s-fields.mjs)', () => {
+    const r = spawnSync(process.execPath, ['scripts/gen-k8s-fields.mjs', '--check'], {cwd: ROOT, encoding: 'utf8'})
+    assert.equal(r.status, 0, r.stderr)
   })
   it('the rules beyond the schema: names, images, env, envFrom, annotations', () => {
     const dep = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}) => ({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'd', ...meta}, spec: {selector: {}, template: {spec}}})

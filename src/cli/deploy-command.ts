@@ -6,7 +6,7 @@ import {KaosCommand} from './base-command.js'
 import {Progress} from './progress.js'
 import type {KaosDoc} from '../lib/documents.js'
 import {invalid} from '../lib/errors.js'
-import {checkTargetDir, checkWrites, writeFiles} from '../lib/files.js'
+import {checkParent, checkTargetDir, checkWrites, writeFiles} from '../lib/files.js'
 import type {McpFlags} from '../lib/inputs.js'
 import {type Kind, TOPIC_OF} from '../lib/kinds.js'
 import {formatObjects} from './format/objects.js'
@@ -118,7 +118,10 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
     }
     // Files are checked before anything is rendered or applied: a refusal leaves nothing behind.
     const saved = flags['create-yaml'] ? planSavedDocuments(flags['create-yaml'], docs) : undefined
-    if (saved) checkWrites([saved], {force: flags.force, what: '--create-yaml'})
+    if (saved) {
+      checkParent(saved.path, '--create-yaml')
+      checkWrites([saved], {force: flags.force, what: '--create-yaml'})
+    }
     if (flags['output-dir']) checkTargetDir(flags['output-dir'], '--output-dir')
     const dryRun = flags['output-dir'] ? 'client' : (flags['dry-run'] ?? 'none')
     if (dryRun === 'client') {

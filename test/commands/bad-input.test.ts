@@ -193,6 +193,18 @@ const cases: Case[] = [
   {name: '--registry DIR', args: ['system', 'runtimes', '--registry', dir], outputs: false, message: /^--registry .* is a directory, not a regular file$/},
   {name: '--create-yaml onto a folder', args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--params', 'x', '--dry-run', '--create-yaml', '{work}'], outputs: false, message: /^--create-yaml .* is a directory$/},
   {name: '--create-yaml into a missing folder', args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--params', 'x', '--dry-run', '--create-yaml', '{work}/no/such/calc.yaml'], outputs: false, message: /^--create-yaml .*calc\.yaml: the folder .*no\/such does not exist$/},
+  {
+    name: '--create-yaml into a missing folder, next to --output-dir (neither written)',
+    args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--params', 'x', '--output-dir', '{work}/out', '--create-yaml', '{work}/no/calc.yaml'],
+    outputs: false,
+    message: /^--create-yaml .*calc\.yaml: the folder .*no does not exist$/,
+  },
+  {
+    name: '--create-yaml into a missing folder, without --dry-run (nothing deployed: no cluster is contacted)',
+    args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--params', 'x', '--create-yaml', '{work}/no/calc.yaml'],
+    outputs: false,
+    message: /^--create-yaml .*calc\.yaml: the folder .*no does not exist$/,
+  },
   {name: '--output-dir onto a file', args: ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--params', 'x', '--output-dir', '{work}/file'], outputs: false, setup: (w) => writeFileSync(join(w, 'file'), 'keep'), after: (w) => assert.equal(readFileSync(join(w, 'file'), 'utf8'), 'keep'), message: /^--output-dir .*file is a file, not a directory$/},
   {name: 'mcp init --dir FILE', args: ['mcp', 'init', 'calc', '--dir', '{work}/file'], outputs: false, setup: (w) => writeFileSync(join(w, 'file'), 'keep'), after: (w) => assert.deepEqual(listing(w), ['file']), message: /^--dir .*file is a file, not a directory$/},
   {name: 'corrupt .kaos/build.json', args: ['mcp', 'deploy', '--dry-run'], cwd: '{work}', outputs: false, setup: (w) => (mkdirSync(join(w, '.kaos')), writeFileSync(join(w, '.kaos', 'build.json'), '{"name": ')), message: /^the build record .*build\.json is not valid JSON: /},

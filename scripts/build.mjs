@@ -7,47 +7,19 @@ import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-// @kubernetes/client-node declares no `sideEffects`, so esbuild keeps all of its generated API
-// (~6 MB) although kaos uses KubeConfig and PortForward only. Its modules are side-effect free
-// declarations; saying so lets tree shaking drop the rest, which is most of the startup cost.
-const GEN_STUB = `
-const unbundled = (what) => () => { throw new Error('kaos does not bundle the generated Kubernetes API (' + what + ')') }
-export const createConfiguration = unbundled('createConfiguration')
-export class ServerConfiguration { constructor() { unbundled('ServerConfiguration')() } }
-export class CoreV1Api { constructor() { unbundled('CoreV1Api')() } }
-export class AppsV1Api { constructor() { unbundled('AppsV1Api')() } }
-`
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-const pureClientNode = {
-  name: 'pure-client-node',
+// Bundled packages swapped for small stand-ins that do what kaos's bundle needs (see each shim).
+const shims = {
+  name: 'kaos-shims',
   setup(b) {
-    // KubeConfig (connection, auth) and PortForward.portForward(pod) are all kaos uses; they
-    // import the generated API only for makeApiClient / service lookups kaos never calls. A stub
-    // keeps ~6 MB of generated code (~100 ms per cluster command) out of the bundle.
-    b.onResolve({filter: /^\.\/gen\/index\.js$/}, (args) =>
-      /client-node[\\/]dist[\\/](config|portforward)\.js$/.test(args.importer) ? {path: 'client-node-gen-stub', namespace: 'kaos-stub'} : undefined,
-    )
-    b.onLoad({filter: /.*/, namespace: 'kaos-stub'}, () => ({contents: GEN_STUB, loader: 'js'}))
-    b.onResolve({filter: /.*/}, async (args) => {
-      if (args.pluginData === 'pure' || !/client-node/.test(args.importer + args.path)) return undefined
-      const r = await b.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'pure'})
-      if (r.errors.length > 0 || !r.path.includes('/node_modules/@kubernetes/client-node/')) return undefined
-      return {path: r.path, sideEffects: false}
-    })
-  },
-}
-
-// kubernetes-models' validators import `@kubernetes-models/validate` for six formats; its index
-// also pulls in every ajv format and ajv-i18n's messages in all languages. kaos's own module with
-// the same contract (src/lib/k8s-formats.ts) keeps ~270 KB out of the deploy chunk.
-const leanK8sFormats = {
-  name: 'lean-k8s-formats',
-  setup(b) {
+    b.onResolve({filter: /^debug$/}, () => ({path: join(root, 'scripts', 'build-shims', 'debug.cjs')}))
+    // kubernetes-models' validators import `@kubernetes-models/validate` for six formats; its
+    // index also pulls in every ajv format and ajv-i18n's messages in all languages. kaos's own
+    // module with the same contract keeps ~270 KB out of the deploy chunk.
     b.onResolve({filter: /^@kubernetes-models\/validate$/}, () => ({path: join(root, 'src', 'lib', 'k8s-formats.ts')}))
   },
 }
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const started = Date.now()
 
@@ -58,7 +30,7 @@ rmSync(join(root, out), {recursive: true, force: true})
 
 await build({
   absWorkingDir: root,
-  entryPoints: {index: 'src/index.ts', help: 'src/help.ts', ...(pkg.kaosBuild?.extraEntryPoints ?? {})},
+  entryPoints: {bin: 'src/bin.ts', index: 'src/index.ts', help: 'src/help.ts', ...(pkg.kaosBuild?.extraEntryPoints ?? {})},
   outdir: out,
   bundle: true,
   splitting: true,
@@ -67,13 +39,17 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  // Packages oclif loads itself or that carry native/optional parts stay in node_modules.
-  external: Object.keys(pkg.dependencies ?? {}),
+  // oclif's own core is bundled (startup: one file instead of dozens); the oclif plugins it loads
+  // by path, and packages with native or optional parts, stay in node_modules. typescript is only
+  // used by oclif for linked TypeScript plugins in development.
+  external: [...Object.keys(pkg.dependencies ?? {}).filter((d) => d !== '@oclif/core'), 'typescript', 'bufferutil', 'utf-8-validate'],
+  minifyWhitespace: true,
+  minifySyntax: true,
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {js: "import {createRequire as __kaosCreateRequire} from 'node:module'; const require = __kaosCreateRequire(import.meta.url);"},
   logLevel: 'warning',
-  plugins: [pureClientNode, leanK8sFormats],
   legalComments: 'none',
+  plugins: [shims],
 })
 
 // Type declarations for plugin authors (`import {KaosCommand} from 'kaos-cli'`).
@@ -83,6 +59,22 @@ try {
   rmSync(join(root, out), {recursive: true, force: true})
   throw error
 }
+// The built-in registry, parsed and validated by kaos's own code, cached as JSON (see builtinRegistry()).
+execFileSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    `import {createHash} from 'node:crypto'; import {readFileSync, writeFileSync} from 'node:fs'
+     import {builtinRegistryPath, parseRegistryYaml} from './src/lib/registry.ts'
+     const text = readFileSync(builtinRegistryPath(), 'utf8')
+     const source = {...parseRegistryYaml(text, 'builtin'), origin: 'builtin'}
+     writeFileSync(${JSON.stringify(join(out, 'builtin-registry.json'))}, JSON.stringify({sha256: createHash('sha256').update(text).digest('hex'), source}))`,
+  ],
+  {cwd: root, stdio: 'inherit'},
+)
 rmSync(join(root, 'dist'), {recursive: true, force: true})
 renameSync(join(root, out), join(root, 'dist'))
 rmSync(join(root, 'oclif.manifest.json'), {force: true})

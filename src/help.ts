@@ -1,4 +1,5 @@
-import {Command, Help} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import {Help} from '@oclif/core/help'
 
 import {exitCodeTable} from './lib/errors.js'
 

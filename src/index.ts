@@ -25,6 +25,8 @@ import McpEndpoints from './commands/mcp/endpoints.js'
 import McpInvoke from './commands/mcp/invoke.js'
 import AgentInvoke from './commands/agent/invoke.js'
 import ModelapiInvoke from './commands/modelapi/invoke.js'
+import Help from './commands/help.js'
+import Version from './commands/version.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -53,15 +55,20 @@ export const COMMANDS = {
   'mcp:invoke': McpInvoke,
   'agent:invoke': AgentInvoke,
   'modelapi:invoke': ModelapiInvoke,
+  help: Help,
+  version: Version,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.
-export {Args, Flags} from '@oclif/core'
+export * as Args from '@oclif/core/args'
+export * as Flags from '@oclif/core/flags'
 export {KaosCommand, type KaosFlags, type KaosArgs} from './cli/base-command.js'
 export {EXIT_CODES, ExitCode, KaosError, exitCodeTable} from './lib/errors.js'
 export type {Runtime, RuntimeSpec, Registry} from './lib/registry.js'
 export {RUNTIMES_HOOK, PIN_ENV, type RuntimesHook, type RuntimesHookOptions, type RuntimesHookResult, type RuntimeInput} from './lib/plugins.js'
 // oclif hook (package.json oclif.hooks plugins:postinstall/postuninstall): keeps kaos-cli importable by installed plugins.
 export {kaosPluginsHook} from './lib/plugins.js'
+// oclif hook (command_not_found): see src/cli/not-found.ts.
+export {kaosNotFoundHook} from './cli/not-found.js'
 export type {KaosDoc, MCPServerDoc, AgentDoc, ModelAPIDoc} from './lib/documents.js'
 export type {KubernetesObject} from './lib/render/common.js'

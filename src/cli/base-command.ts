@@ -1,6 +1,10 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import type {Interfaces} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
 
 import {ExitCode, KaosError} from '../lib/errors.js'
+import {parseDuration} from '../lib/duration.js'
+import {didYouMean} from '../lib/suggest.js'
 import type {Registry, RegistrySource} from '../lib/registry.js'
 
 export type KaosFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KaosCommand)['baseFlags'] & T['flags']>
@@ -28,6 +32,10 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
       description: 'Runtime registry file to merge over the built-in one (repeatable)',
       helpGroup: 'GLOBAL',
       multiple: true,
+    }),
+    'request-timeout': Flags.string({
+      description: 'How long one API request may wait for an answer before failing (kubectl\'s flag; e.g. 10s; 0 waits as long as the command allows)',
+      helpGroup: 'GLOBAL',
     }),
   }
 
@@ -71,9 +79,20 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
    * Connect to the cluster named by --kubeconfig/--context/-n. The Kubernetes client is imported
    * here, not at startup: offline commands never pay for it.
    */
-  protected async connect(): Promise<import('../lib/cluster/client.js').Cluster> {
+  protected async connect(opts: {deadline?: AbortSignal; retries?: number} = {}): Promise<import('../lib/cluster/client.js').Cluster> {
     const {Cluster} = await import('../lib/cluster/client.js')
-    return Cluster.connect({kubeconfig: this.flags.kubeconfig, context: this.flags.context, namespace: this.flags.namespace})
+    return Cluster.connect({...this.connectOptions(), ...opts})
+  }
+
+  /** The cluster flags as connection options (for lib functions that connect themselves). */
+  protected connectOptions(): {kubeconfig?: string; context?: string; namespace?: string; requestTimeoutMs?: number} {
+    const rt = this.flags['request-timeout']
+    return {
+      kubeconfig: this.flags.kubeconfig,
+      context: this.flags.context,
+      namespace: this.flags.namespace,
+      ...(rt === undefined ? {} : {requestTimeoutMs: rt === '0' ? 0 : parseDuration(rt, '--request-timeout')}),
+    }
   }
 
   /**
@@ -102,6 +121,16 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     return {error: {code: 'ERROR', exit: e.oclif?.exit ?? ExitCode.UNEXPECTED, message: e.message ?? String(err)}}
   }
 
+  /** ` Did you mean --registry?` for "Nonexistent flag: --regsitry", from this command's flags. */
+  private flagSuggestion(message: string): string {
+    const typed = /Nonexistent flags?: (--?[\w-]+)/.exec(message)?.[1]
+    if (!typed) return ''
+    const flags = {...(this.ctor as typeof KaosCommand).baseFlags, ...this.ctor.flags}
+    const names = Object.keys(flags).map((n) => `--${n}`)
+    const guess = didYouMean(typed.startsWith('--') ? typed : `-${typed}`, names)
+    return guess ? `. Did you mean ${guess}?` : ''
+  }
+
   protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof KaosError) {
       if (this.jsonEnabled()) {
@@ -111,12 +140,13 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
       this.error(err.message, {exit: err.exit, suggestions: err.suggestions.length > 0 ? err.suggestions : undefined})
     }
     // oclif's own parse errors (unknown flag, bad option) are invalid input too.
-    if (err.oclif?.exit === 2 || /Nonexistent flag|Unexpected argument|Expected --|Missing required flag|Missing \d+ required arg/.test(err.message ?? '')) {
+    if (err.oclif?.exit === 2 || /Nonexistent flags?|Unexpected argument|Expected --|Missing required flag|Missing \d+ required arg/.test(err.message ?? '')) {
+      const message = oneLine(err.message) + this.flagSuggestion(err.message ?? '')
       if (this.jsonEnabled()) {
-        this.logJson({error: {code: 'INVALID_INPUT', exit: ExitCode.INVALID_INPUT, message: oneLine(err.message)}})
+        this.logJson({error: {code: 'INVALID_INPUT', exit: ExitCode.INVALID_INPUT, message}})
         this.exit(ExitCode.INVALID_INPUT)
       }
-      this.error(oneLine(err.message), {exit: ExitCode.INVALID_INPUT})
+      this.error(message, {exit: ExitCode.INVALID_INPUT})
     }
     return super.catch(err)
   }

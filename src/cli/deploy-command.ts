@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {resolve} from 'node:path'
 import {stringify} from 'yaml'
 
@@ -47,7 +48,7 @@ export const deployFlags = {
   'output-dir': Flags.string({description: 'Write one YAML file per rendered object plus kustomization.yaml to this directory (implies --dry-run=client)'}),
   force: Flags.boolean({description: 'Let --create-yaml and --output-dir overwrite existing files'}),
   wait: Flags.boolean({description: 'Wait until the workload is ready'}),
-  timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m)', default: '5m'}),
+  timeout: Flags.string({description: 'How long the whole deploy may take, --wait included (e.g. 90s, 5m)', default: '5m'}),
   'force-conflicts': Flags.boolean({description: 'Take over fields owned by another field manager'}),
   'create-namespace': Flags.boolean({description: 'Create the namespace if it does not exist'}),
   'skip-secret-check': Flags.boolean({description: 'Do not check that referenced Secrets and keys exist'}),
@@ -154,9 +155,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       const outcome = await deploy(
         docs,
         {
-          kubeconfig: flags.kubeconfig,
-          context: flags.context,
-          namespace: flags.namespace,
+          ...this.connectOptions(),
           systemNamespace: flags['system-namespace'],
           dryRun: dryRun === 'server' ? 'server' : undefined,
           wait: flags.wait,

@@ -1,4 +1,4 @@
-import {ux} from '@oclif/core'
+import {ux} from '@oclif/core/ux'
 
 /**
  * Progress for long steps: a spinner on a terminal, plain timestamped lines on stderr in CI or

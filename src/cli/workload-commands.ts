@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {KaosCommand} from './base-command.js'
 import type {KaosDoc, Kind} from '../lib/documents.js'
@@ -118,7 +119,7 @@ export abstract class DeleteCommand extends KaosCommand<typeof DeleteCommand> {
   static args = {name: Args.string({description: 'Workload name', required: true})}
   static flags = {
     wait: Flags.boolean({description: 'Wait until the Deployment and its pods are gone'}),
-    timeout: Flags.string({description: 'How long --wait waits', default: '2m'}),
+    timeout: Flags.string({description: 'How long the whole delete may take, --wait included', default: '2m'}),
     'ignore-not-found': Flags.boolean({description: 'Succeed when the workload does not exist'}),
   }
 
@@ -126,7 +127,7 @@ export abstract class DeleteCommand extends KaosCommand<typeof DeleteCommand> {
 
   async run(): Promise<{deleted: Array<{kind: string; name: string; namespace?: string}>}> {
     const timeoutMs = parseDuration(this.flags.timeout)
-    const cluster = await this.connect()
+    const cluster = await this.connect({deadline: AbortSignal.timeout(timeoutMs + 2000)})
     const {deleteWorkload} = await import('../lib/workloads.js')
     const deleted = await deleteWorkload(cluster, this.kind, this.args.name, cluster.namespace, {
       wait: this.flags.wait,

@@ -1,4 +1,4 @@
-import {type AppliedObject, applyAll, readLive} from './cluster/apply.js'
+import {type AppliedObject, applyAll, readLive, validateAll} from './cluster/apply.js'
 import {authTokens} from './cluster/auth-tokens.js'
 import {Cluster} from './cluster/client.js'
 import {ensureNamespaces} from './cluster/namespaces.js'
@@ -14,10 +14,14 @@ import {LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
 import {type KubernetesObject, namespaceFor, render} from './render/index.js'
 
+/** Time allowed after --timeout to explain a timeout (the pods' events and logs). */
+export const REPORT_GRACE_MS = 2000
+
 export interface DeployOptions {
   kubeconfig?: string
   context?: string
   namespace?: string
+  requestTimeoutMs?: number
   systemNamespace: string
   dryRun?: 'server'
   wait?: boolean
@@ -51,8 +55,12 @@ export interface DeployOutcome {
  */
 export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: DeployHooks): Promise<DeployOutcome> {
   const progress = hooks.progress ?? (() => {})
-  const timeoutMs = opts.wait ? parseDuration(opts.timeout ?? '5m') : 0
-  const cluster = Cluster.connect(opts)
+  // --timeout bounds the whole deploy, not only the wait: a hung API server cannot hold CI longer.
+  const timeoutMs = parseDuration(opts.timeout ?? '5m')
+  const deadlineAt = Date.now() + timeoutMs
+  // A little past --timeout, so that a wait that times out can still ask why (events, logs).
+  const deadline = AbortSignal.timeout(timeoutMs + REPORT_GRACE_MS)
+  const cluster = Cluster.connect({...opts, deadline})
   const warnings: string[] = []
   const ctx = {namespace: cluster.namespace, namespaceExplicit: cluster.namespaceExplicit}
   const namespaceOf = (d: KaosDoc) => namespaceFor(d, ctx)
@@ -72,17 +80,23 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
     warnings.push(...renderWarnings)
     progress(`validating ${objects.length} objects with the API server`)
     // What is live now, and what an earlier deploy left that this one may prune, are read before
-    // anything is written (see prune.ts); the reference check goes out with them.
-    const [live, listed] = await Promise.all([
+    // anything is written (see prune.ts); the reference check and the server's dry run of every
+    // object go out with them: none depends on another.
+    const settled = await Promise.allSettled([
+      opts.skipSecretCheck ? undefined : checkReferences(cluster, objects, docs, registry, warnings),
+      validateAll(cluster, objects, {force: opts.forceConflicts}),
       readLive(cluster, objects),
       listPruneCandidates(cluster, objects),
-      opts.skipSecretCheck ? undefined : checkReferences(cluster, objects, docs, registry, warnings),
-    ])
+    ] as const)
+    // Report failures in a fixed order (a missing Secret before what the dry run says), whichever came first.
+    for (const r of settled) if (r.status === 'rejected') throw r.reason
+    const [, validated, live, listed] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [unknown, KubernetesObject[], Awaited<ReturnType<typeof readLive>>, Awaited<ReturnType<typeof listPruneCandidates>>]
     const candidates = [...listed, ...inventoryCandidates(objects, live)]
     const applied = await applyAll(cluster, objects, {
       force: opts.forceConflicts,
       dryRun: opts.dryRun === 'server',
       live,
+      validated,
       onApplied: (a) => {
         wrote = true
         progress(`${a.kind.toLowerCase()}/${a.name} ${a.action}`)
@@ -98,7 +112,7 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
         const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === ns && o.metadata.labels?.[LABEL_NAME] === d.metadata.name)!
         return {name: dep.metadata.name, namespace: ns, selector: podSelector(d.kind, d.metadata.name)}
       })
-      outcome.ready = await waitForDeployments(cluster, targets, {timeoutMs, onProgress: (t, text) => progress(`deployment/${t.name}: ${text}`)})
+      outcome.ready = await waitForDeployments(cluster, targets, {timeoutMs: Math.max(0, deadlineAt - Date.now()), onProgress: (t, text) => progress(`deployment/${t.name}: ${text}`)})
     }
     return outcome
   } catch (error) {

@@ -116,7 +116,7 @@ describe('the namespace of an offline render', () => {
     assert.deepEqual(offlineNamespace({namespace: 'tools', kubeconfig: kc('team')}), {namespace: 'tools', namespaceExplicit: true})
     assert.deepEqual(offlineNamespace({kubeconfig: kc('team')}), {namespace: 'team', namespaceExplicit: false})
     assert.deepEqual(offlineNamespace({kubeconfig: kc()}), {namespace: 'default', namespaceExplicit: false})
-    invalidInput(() => offlineNamespace({namespace: '../x'}), /^-n "\.\.\/x" is not a valid namespace name/)
+    invalidInput(() => offlineNamespace({namespace: '../x'}), /^namespace "\.\.\/x" is not a valid namespace name/)
   })
   it('finds kubeconfigs the way a deploy does', () => {
     assert.equal(hasKubeconfig({}, {HOME: dir}), false)

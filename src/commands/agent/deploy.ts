@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {DeployCommand, deployFlags} from '../../cli/deploy-command.js'
 import type {KaosDoc} from '../../lib/documents.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {KaosCommand} from '../../cli/base-command.js'
 import {parseDuration} from '../../lib/duration.js'

@@ -2,17 +2,15 @@
 // exactly what a deploy applies, and a deploy uses -n, else the kubeconfig context's namespace,
 // else `default`.
 import {existsSync} from 'node:fs'
-import {homedir} from 'node:os'
-import {delimiter, join} from 'node:path'
 
-import {type ConnectOptions, Cluster} from './client.js'
+import type {ConnectOptions} from './client.js'
+import {kubeconfigFiles, loadKubeconfig, resolveTarget} from './kubeconfig.js'
 import {checkNamespace} from './paths.js'
 
 /** Whether any kubeconfig (or an in-cluster service account) is there to be read. */
 export function hasKubeconfig(opts: ConnectOptions, env: NodeJS.ProcessEnv = process.env): boolean {
   if (opts.kubeconfig || opts.context) return true
-  if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).some((p) => p && existsSync(p))
-  if (existsSync(join(env.HOME || homedir(), '.kube', 'config'))) return true
+  if (kubeconfigFiles(undefined, env).files.length > 0) return true
   return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')
 }
 
@@ -22,15 +20,15 @@ export function hasKubeconfig(opts: ConnectOptions, env: NodeJS.ProcessEnv = pro
  * deploy; a default kubeconfig that cannot be used gives `default` and a warning, and no
  * kubeconfig at all gives `default`: an offline render needs no cluster.
  */
-export function offlineNamespace(opts: ConnectOptions): {namespace: string; namespaceExplicit: boolean; warning?: string} {
-  if (opts.namespace) return {namespace: checkNamespace(opts.namespace, '-n'), namespaceExplicit: true}
-  if (!hasKubeconfig(opts)) return {namespace: 'default', namespaceExplicit: false}
-  let cluster: Cluster
+export function offlineNamespace(opts: ConnectOptions, env: NodeJS.ProcessEnv = process.env): {namespace: string; namespaceExplicit: boolean; warning?: string} {
+  if (opts.namespace) return {namespace: checkNamespace(opts.namespace, 'namespace'), namespaceExplicit: true}
+  if (!hasKubeconfig(opts, env)) return {namespace: 'default', namespaceExplicit: false}
+  let target: ReturnType<typeof resolveTarget>
   try {
-    cluster = Cluster.connect(opts)
+    target = resolveTarget(loadKubeconfig({kubeconfig: opts.kubeconfig, env}), opts.context)
   } catch (error) {
     if (opts.kubeconfig || opts.context) throw error
     return {namespace: 'default', namespaceExplicit: false, warning: `rendering for namespace "default": ${(error as Error).message}`}
   }
-  return {namespace: checkNamespace(cluster.namespace, `the namespace of context "${cluster.contextName}"`), namespaceExplicit: false}
+  return {namespace: checkNamespace(target.namespace || 'default', `the namespace of context "${target.context}"`), namespaceExplicit: false}
 }

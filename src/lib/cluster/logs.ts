@@ -25,9 +25,11 @@ function started(pod: any, container: string): boolean {
 }
 
 async function streamOne(cluster: Cluster, pod: string, container: string, o: LogOptions): Promise<void> {
-  const res = await cluster.open('GET', `${objectPath('Pod', pod, o.namespace)}/log`, {
+  const res = await cluster.open('GET', objectPath('Pod', pod, o.namespace, 'log'), {
     query: {container, follow: o.follow || undefined, tailLines: o.tail, sinceSeconds: o.sinceSeconds, timestamps: undefined},
     signal: o.signal,
+    // A followed log may be quiet for hours; Ctrl-C (the signal) ends it.
+    ...(o.follow ? {idleTimeoutMs: 0} : {}),
   })
   if (res.statusCode !== 200) {
     let body = ''

@@ -1,22 +1,20 @@
 /**
  * An in-process port-forward, like `kubectl port-forward svc/NAME` without kubectl: a listener on
  * 127.0.0.1 whose every TCP connection becomes one port-forward WebSocket to a Ready pod behind a
- * Service, through the API server (`@kubernetes/client-node`'s PortForward). Everything is closed
+ * Service, through the API server (see portforward-stream.ts). Everything is closed
  * on `close()` (or at once with `closeNow()` from a signal handler): listener, sockets, WebSockets.
  *
  * A pod that goes away is noticed when its stream breaks: `explain()` turns the break into a clear
  * error, and `failover()` moves new connections to another Ready pod.
  */
 import net from 'node:net'
-import {Writable} from 'node:stream'
-
-import {PortForward} from '@kubernetes/client-node/dist/portforward.js'
 
 import type {Kind} from '../kinds.js'
 import {ExitCode, KaosError} from '../errors.js'
 import {objectName} from '../names.js'
 import type {Cluster} from './client.js'
 import {collectionPath, objectPath} from './paths.js'
+import {forwardSocket} from './portforward-stream.js'
 import {podProblem, problemText} from './wait.js'
 import {listAndWatch} from './watch.js'
 
@@ -93,7 +91,6 @@ export class PortForwarder {
   private selector = ''
   private targetPort: number | string | undefined
   private servicePortNumber = 0
-  private pf!: PortForward
   private closed = false
 
   private constructor(
@@ -169,7 +166,6 @@ export class PortForwarder {
   }
 
   private async listen(): Promise<void> {
-    this.pf = new PortForward(this.cluster.kc, true)
     const server = net.createServer((socket) => this.onConnection(socket))
     this.server = server
     await new Promise<void>((resolve, reject) => {
@@ -212,32 +208,25 @@ export class PortForwarder {
       this.sockets2ws.delete(socket)
       if (ws) terminate(ws)
     })
-    const errText: Buffer[] = []
-    const errStream = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        errText.push(Buffer.from(chunk))
-        cb()
+    forwardSocket(this.cluster, this.opts.namespace, pod, this.podPort, socket, {
+      onError: (e) => {
+        this.noteFailure(pod, e.message)
+        socket.destroy()
       },
-    })
-    this.pf.portForward(this.opts.namespace, pod, [this.podPort], socket, errStream, socket).then(
-      (ws) => {
+      onClose: (code, text) => {
+        if (text) this.noteFailure(pod, text)
+        else if (code !== 1000 && code !== 1005) this.noteFailure(pod, `the API server closed the stream (WebSocket code ${code})`)
+        // The pod side is done: end our side too, so the client sees EOF instead of hanging.
+        socket.destroy()
+      },
+    }).then(
+      ({ws}) => {
         const w = ws as unknown as WebSocketLike
         if (socket.destroyed || this.closed) {
           terminate(w)
           return
         }
         this.sockets2ws.set(socket, w)
-        w.on?.('error', (e: Error) => {
-          this.noteFailure(pod, e.message)
-          socket.destroy()
-        })
-        w.on?.('close', (code: number) => {
-          const text = Buffer.concat(errText).toString('utf8')
-          if (text) this.noteFailure(pod, text)
-          else if (code !== 1000 && code !== 1005) this.noteFailure(pod, `the API server closed the stream (WebSocket code ${code})`)
-          // The pod side is done: end our side too, so the client sees EOF instead of hanging.
-          socket.destroy()
-        })
         socket.resume()
       },
       (error: unknown) => {

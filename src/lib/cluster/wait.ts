@@ -96,7 +96,7 @@ export async function podWarnings(cluster: Cluster, namespace: string, pod: stri
 export async function lastLogLines(cluster: Cluster, namespace: string, pod: string, container: string | undefined, lines = 20): Promise<string[]> {
   for (const previous of [true, false]) {
     try {
-      const res = await cluster.open('GET', `${objectPath('Pod', pod, namespace)}/log`, {query: {container, tailLines: lines, previous: previous || undefined}})
+      const res = await cluster.open('GET', objectPath('Pod', pod, namespace, 'log'), {query: {container, tailLines: lines, previous: previous || undefined}})
       let text = ''
       for await (const c of res) text += c
       if (res.statusCode === 200 && text.trim()) return text.trimEnd().split('\n').slice(-lines)
@@ -152,7 +152,9 @@ async function waitOne(cluster: Cluster, t: WaitTarget, opts: WaitOptions): Prom
     }
   }
 
-  const watchErr = (e: unknown) => settle({ok: false, problem: {reason: 'WatchFailed', message: (e as Error).message}})
+  // The command's --timeout (the connection's deadline) ending a watch is a timeout, not a failure.
+  const watchErr = (e: unknown) =>
+    (e as KaosError).code === 'TIMEOUT' ? settle({ok: false, timeout: true}) : settle({ok: false, problem: {reason: 'WatchFailed', message: (e as Error).message}})
   listAndWatch<any>(cluster, {
     path: collectionPath('Deployment', t.namespace),
     fieldSelector: `metadata.name=${t.name}`,

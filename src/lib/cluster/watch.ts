@@ -2,6 +2,9 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {ApiError, type Cluster, backoff, isTransientNetworkError} from './client.js'
 
+/** How long one watch request lasts before the server ends it and kaos resumes. */
+const WATCH_SECONDS = 300
+
 export interface WatchEvent<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'
   object: T
@@ -37,8 +40,10 @@ export async function listAndWatch<T extends {metadata: {resourceVersion?: strin
         o.onList(list.items)
       }
       const res = await cluster.open('GET', o.path, {
-        query: {...query, watch: 1, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: 300},
+        query: {...query, watch: 1, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS},
         signal: o.signal,
+        // The server ends the watch after WATCH_SECONDS; silence well past that means it is gone.
+        idleTimeoutMs: (WATCH_SECONDS + 30) * 1000,
       })
       if (res.statusCode === 410) {
         res.resume()

@@ -1,0 +1,3 @@
+module kaos-stdio-adapter
+
+go 1.26

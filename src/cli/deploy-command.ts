@@ -1,17 +1,19 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {writeFileSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {stringify} from 'yaml'
 
 import {KaosCommand} from './base-command.js'
 import {Progress} from './progress.js'
 import type {KaosDoc} from '../lib/documents.js'
 import {invalid} from '../lib/errors.js'
+import {checkParent, checkTargetDir, checkWrites, writeFiles} from '../lib/files.js'
 import type {McpFlags} from '../lib/inputs.js'
 import {type Kind, TOPIC_OF} from '../lib/kinds.js'
 import {formatObjects} from './format/objects.js'
-import {writeOutputDir} from '../lib/output-dir.js'
+import type {PlannedWrite} from '../lib/files.js'
 import type {KubernetesObject} from '../lib/render/common.js'
+import {isKeyLike} from '../lib/secrets.js'
 
 /** What `kaos <kind> deploy` returns (and prints with --json). */
 export interface DeployResult {
@@ -27,18 +29,24 @@ export interface DeployResult {
 }
 
 /** Flags that steer how a deploy runs rather than what is deployed (allowed with -f). */
-const BEHAVIOUR_FLAGS = new Set(['file', 'dry-run', 'output', 'create-yaml', 'output-dir', 'wait', 'timeout', 'force-conflicts', 'create-namespace', 'skip-secret-check', 'skip-image-check', 'system-namespace', 'kubeconfig', 'context', 'namespace', 'request-timeout', 'registry', 'json'])
+const BEHAVIOUR_FLAGS = new Set(['file', 'recursive', 'force', 'dry-run', 'output', 'create-yaml', 'output-dir', 'wait', 'timeout', 'force-conflicts', 'create-namespace', 'skip-secret-check', 'skip-image-check', 'system-namespace', 'kubeconfig', 'context', 'namespace', 'request-timeout', 'registry', 'json'])
 
 /** Flags every deploy command shares. */
 export const deployFlags = {
-  file: Flags.string({char: 'f', description: 'YAML file with kaos documents (`-` for stdin; repeatable)', multiple: true}),
+  file: Flags.string({
+    char: 'f',
+    description: 'YAML file with kaos documents, `-` for stdin, or a folder of .yaml/.yml/.json files (repeatable; at most 4 MiB each)',
+    multiple: true,
+  }),
+  recursive: Flags.boolean({char: 'R', description: 'With -f FOLDER, also read its subfolders'}),
   'dry-run': Flags.string({
     description: 'Only show what would be applied: `client` renders offline, `server` asks the API server to validate. A bare --dry-run means client.',
     options: ['none', 'client', 'server'],
   }),
   output: Flags.string({char: 'o', description: 'Output format for --dry-run', options: ['yaml', 'json'], default: 'yaml'}),
-  'create-yaml': Flags.string({description: 'Save the kaos document(s) built from flags to this file'}),
+  'create-yaml': Flags.string({description: 'Save the kaos document(s) built from flags to this file (its folder must exist)'}),
   'output-dir': Flags.string({description: 'Write one YAML file per rendered object plus kustomization.yaml to this directory (implies --dry-run=client)'}),
+  force: Flags.boolean({description: 'Let --create-yaml and --output-dir overwrite existing files'}),
   wait: Flags.boolean({description: 'Wait until the workload is ready'}),
   timeout: Flags.string({description: 'How long the whole deploy may take, --wait included (e.g. 90s, 5m)', default: '5m'}),
   'force-conflicts': Flags.boolean({description: 'Take over fields owned by another field manager'}),
@@ -97,8 +105,10 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       const docFlags = Object.keys(flags).filter((k) => !BEHAVIOUR_FLAGS.has(k) && (flags as Record<string, unknown>)[k] !== undefined)
       if (docFlags.length > 0)
         throw invalid(`--${docFlags[0]} cannot be combined with -f: the document is the whole specification`, ['Put the setting in the document, or drop -f and give NAME with flags.'])
-      docs = readDocumentFiles(flags.file)
+      docs = readDocumentFiles(flags.file, {recursive: flags.recursive})
       requireKind(docs, this.kind)
+    } else if (flags.recursive) {
+      throw invalid('-R reads the subfolders of -f FOLDER; give -f too')
     } else if (!args.name && this.kind === 'MCPServer' && readBuildRecord(process.cwd())) {
       // No NAME and no -f in a folder `kaos mcp build` ran in: deploy the image it recorded.
       const record = readBuildRecord(process.cwd())!
@@ -108,18 +118,36 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       if (!args.name) throw invalid(`a NAME or -f FILE is required`, [`kaos ${TOPIC_OF[this.kind]} deploy NAME … or kaos ${TOPIC_OF[this.kind]} deploy -f FILE`])
       docs = [await this.docFromFlags(args.name, flags as Record<string, unknown>)]
     }
+    // Files are checked before anything is rendered or applied: a refusal leaves nothing behind.
+    const saved = flags['create-yaml'] ? planSavedDocuments(flags['create-yaml'], docs) : undefined
+    if (saved) {
+      checkParent(saved.path, '--create-yaml')
+      checkWrites([saved], {force: flags.force, what: '--create-yaml'})
+    }
+    if (flags['output-dir']) checkTargetDir(flags['output-dir'], '--output-dir')
     const dryRun = flags['output-dir'] ? 'client' : (flags['dry-run'] ?? 'none')
     if (dryRun === 'client') {
-      const registry = await this.registry()
-      const namespace = flags.namespace ?? 'default'
-      const {objects, warnings} = render(docs, {namespace, namespaceExplicit: Boolean(flags.namespace), registry, authTokens: placeholderTokens(docs)})
-      this.warnAll(warnings)
-      const result: DeployResult = {dryRun: 'client', documents: docs, objects, warnings}
-      if (flags['create-yaml']) result.written = [this.saveDocuments(flags['create-yaml'], docs)]
-      if (flags['output-dir']) {
-        result.written = [...(result.written ?? []), ...writeOutputDir(flags['output-dir'], objects)]
-        this.note(`wrote ${result.written.length} files to ${flags['output-dir']}`)
-      } else if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
+      const [registry, {offlineNamespace}, {checkRenderedObjects}, {planOutputDir}] = await Promise.all([
+        this.registry(),
+        import('../lib/cluster/context.js'),
+        import('../lib/k8s-schema.js'),
+        import('../lib/output-dir.js'),
+      ])
+      // The namespace a deploy would use: -n, else the kubeconfig context's (read offline).
+      const ns = offlineNamespace({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace})
+      // No auth tokens: an offline render must not mint a secret nor print a placeholder that
+      // `kubectl apply` would take for the real token (render warns what to create instead).
+      const {objects, warnings} = render(docs, {namespace: ns.namespace, namespaceExplicit: ns.namespaceExplicit, registry})
+      checkRenderedObjects(objects, docs)
+      const files = flags['output-dir'] ? planOutputDir(flags['output-dir'], objects) : []
+      if (flags['output-dir']) checkWrites(files, {force: flags.force, root: resolve(flags['output-dir']), what: '--output-dir'})
+      this.warnAll([...(ns.warning ? [ns.warning] : []), ...registry.warnings, ...warnings])
+      const result: DeployResult = {dryRun: 'client', documents: docs, objects, warnings, namespace: ns.namespace}
+      // The output dir first: creating its folder is the step most likely to fail.
+      if (flags['output-dir']) result.written = writeFiles(files, {force: flags.force, root: resolve(flags['output-dir']), what: '--output-dir'})
+      if (saved) result.written = [this.saveDocuments(saved, docs, flags.force), ...(result.written ?? [])]
+      if (flags['output-dir']) this.note(`wrote ${files.length} files to ${flags['output-dir']}`)
+      else if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
       return result
     }
     const {deploy} = await import('../lib/deploy.js')
@@ -143,7 +171,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       progress.stop()
       this.warnAll(outcome.warnings)
       // Saved only once the cluster accepted the documents: bad input leaves no file behind.
-      if (flags['create-yaml']) this.saveDocuments(flags['create-yaml'], docs)
+      if (saved) this.saveDocuments(saved, docs, flags.force)
       if (!this.jsonEnabled()) {
         const suffix = outcome.dryRun ? ' (server dry run)' : ''
         for (const a of outcome.applied) this.log(`${a.kind.toLowerCase()}/${a.name} ${a.action}${suffix}`)
@@ -157,17 +185,25 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
     }
   }
 
-  private saveDocuments(path: string, docs: KaosDoc[]): string {
-    writeFileSync(path, docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n'))
-    this.note(`saved ${docs.length === 1 ? `${docs[0].kind} "${docs[0].metadata.name}"` : `${docs.length} documents`} to ${path}`)
-    return path
+  private saveDocuments(file: PlannedWrite, docs: KaosDoc[], force?: boolean): string {
+    writeFiles([file], {force, what: '--create-yaml'})
+    this.note(`saved ${docs.length === 1 ? `${docs[0].kind} "${docs[0].metadata.name}"` : `${docs.length} documents`} to ${file.path}`)
+    return file.path
   }
 }
 
-/**
- * An offline render cannot know the token a cluster already holds; show a visible placeholder
- * rather than minting a secret that would never be used.
- */
-function placeholderTokens(docs: KaosDoc[]): Record<string, string> {
-  return Object.fromEntries(docs.filter((d) => d.kind === 'MCPServer').map((d) => [d.metadata.name, '<generated at deploy>']))
+/** Whether a document carries a secret in clear (a literal API key), so its file is kept private. */
+function holdsSecret(doc: KaosDoc): boolean {
+  if (doc.kind !== 'ModelAPI') return false
+  const pc = doc.spec.proxyConfig
+  return Boolean((pc?.apiKey && 'value' in pc.apiKey) || Object.keys(pc?.litellmParams ?? {}).some((k) => isKeyLike(k)))
+}
+
+/** `--create-yaml FILE`: the documents as YAML, mode 0600 when they hold a secret. */
+function planSavedDocuments(path: string, docs: KaosDoc[]): PlannedWrite {
+  return {
+    path,
+    content: docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n'),
+    ...(docs.some(holdsSecret) ? {mode: 0o600} : {}),
+  }
 }

@@ -10,6 +10,7 @@ import {type WaitResult, waitForDeployments} from './cluster/wait.js'
 import type {KaosDoc} from './documents.js'
 import {checkImages} from './image-preflight.js'
 import {parseDuration} from './duration.js'
+import {checkRenderedObjects} from './k8s-schema.js'
 import {LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
 import {type KubernetesObject, namespaceFor, render} from './render/index.js'
@@ -76,6 +77,8 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
     warnings.push(...registry.warnings)
     const tokens = await authTokens(cluster, docs, registry, namespaceOf)
     const {objects, warnings: renderWarnings} = render(docs, {...ctx, registry, authTokens: tokens})
+    // What the API server would refuse is refused here, before anything is written.
+    checkRenderedObjects(objects, docs)
     warnings.push(...renderWarnings)
     progress(`validating ${objects.length} objects with the API server`)
     // What is live now, and what an earlier deploy left that this one may prune, are read before

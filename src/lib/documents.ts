@@ -2,24 +2,36 @@ import {parseAllDocuments} from 'yaml'
 import {z} from 'zod'
 
 import {invalid} from './errors.js'
+import {DNS1123_LABEL, DNS_LABEL_TEXT, DNS_SUBDOMAIN_TEXT, INT32_MAX, QUANTITY_TEXT, imageProblem, isConfigKey, isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName, isQuantity} from './k8s-values.js'
 import type {Registry, Runtime} from './registry.js'
-import {valueAtPath} from './schema-issues.js'
-import {didYouMeanText} from './suggest.js'
+import {firstIssue, issueText} from './schema-issues.js'
+import {didYouMean, didYouMeanText} from './suggest.js'
 
 import {API_VERSION, KINDS, type Kind, MAX_NAME_LENGTH, TOPIC_OF} from './kinds.js'
 
 export {API_VERSION, KINDS, type Kind, MAX_NAME_LENGTH, TOPIC_OF}
 
-const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
-
 const name = z
   .string()
   .max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters (it is prefixed to make Kubernetes names)`)
-  .regex(dns1123, 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit')
+  .regex(DNS1123_LABEL, 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit')
 
-const envVarName = z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'is not a valid environment variable name')
+/** Names of Secrets, ConfigMaps and ServiceAccounts. */
+const objectRefName = z.string().refine(isDnsSubdomain, DNS_SUBDOMAIN_TEXT)
 
-const keyRef = z.strictObject({name: z.string().min(1), key: z.string().min(1), optional: z.boolean().optional()})
+const envVarName = z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'is not a valid environment variable name (letters, digits, "_", "-", "."; not starting with a digit)')
+
+const keyRef = z.strictObject({
+  name: objectRefName,
+  key: z.string().refine(isConfigKey, 'must be a Secret or ConfigMap key: letters, digits, "-", "_" and "."'),
+  optional: z.boolean().optional(),
+})
+
+/** An image reference a container runtime can pull. */
+export const imageRef = z.string().superRefine((v, ctx) => {
+  const problem = imageProblem(v)
+  if (problem) ctx.addIssue({code: 'custom', message: problem})
+})
 
 export const EnvVarSchema = z.union([
   z.strictObject({name: envVarName, value: z.string()}),
@@ -39,18 +51,19 @@ export type EnvVar = z.output<typeof EnvVarSchema>
 
 const EnvFromSchema = z.strictObject({
   prefix: z.string().optional(),
-  secretRef: z.strictObject({name: z.string().min(1), optional: z.boolean().optional()}).optional(),
-  configMapRef: z.strictObject({name: z.string().min(1), optional: z.boolean().optional()}).optional(),
+  secretRef: z.strictObject({name: objectRefName, optional: z.boolean().optional()}).optional(),
+  configMapRef: z.strictObject({name: objectRefName, optional: z.boolean().optional()}).optional(),
 })
 
-const quantity = z.union([z.string(), z.number()])
+const quantity = z.union([z.string(), z.number()]).refine(isQuantity, QUANTITY_TEXT)
+const resourceName = z.string().refine(isQualifiedName, 'is not a resource name (e.g. cpu, memory, nvidia.com/gpu)')
 const ResourcesSchema = z.strictObject({
-  limits: z.record(z.string(), quantity).optional(),
-  requests: z.record(z.string(), quantity).optional(),
+  limits: z.record(resourceName, quantity).optional(),
+  requests: z.record(resourceName, quantity).optional(),
 })
 
 export const ContainerSchema = z.strictObject({
-  image: z.string().min(1).optional(),
+  image: imageRef.optional(),
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
@@ -60,22 +73,25 @@ export const ContainerSchema = z.strictObject({
 })
 export type ContainerOverride = z.output<typeof ContainerSchema>
 
+const labelValue = z.string().refine(isLabelValue, 'is not a valid label value (at most 63 letters, digits, "-", "_", "."; starting and ending with a letter or digit)')
+const qualifiedKey = z.string().refine(isQualifiedName, 'is not a valid key ([prefix/]name, the name at most 63 letters, digits, "-", "_", ".")')
+
 const MetadataSchema = z.strictObject({
   name,
-  namespace: z.string().regex(dns1123, 'must be a DNS-1123 label').optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  namespace: z.string().refine(isDnsLabel, DNS_LABEL_TEXT).optional(),
+  labels: z.record(qualifiedKey, labelValue).optional(),
+  annotations: z.record(qualifiedKey, z.string()).optional(),
 })
 
-// podSpec is a partial Kubernetes PodSpec merged by name; its fields are checked by the
-// Kubernetes schema (strict field validation on the server, OpenAPI schemas in tests).
+// podSpec is a partial Kubernetes PodSpec merged by name; the rendered result is checked against
+// the Kubernetes OpenAPI schema (k8s-schema.ts) before it is printed, written or applied.
 const PodSpecSchema = z.record(z.string(), z.unknown())
 
 const common = {
   container: ContainerSchema.optional(),
   podSpec: PodSpecSchema.optional(),
-  replicas: z.number().int().min(0).optional(),
-  serviceAccountName: z.string().regex(dns1123, 'must be a DNS-1123 name').optional(),
+  replicas: z.number().int().min(0).max(INT32_MAX).optional(),
+  serviceAccountName: objectRefName.optional(),
 }
 
 export const MCPServerSpecSchema = z.strictObject({
@@ -84,25 +100,39 @@ export const MCPServerSpecSchema = z.strictObject({
   ...common,
 })
 
+/** A list of names where a repeat would render twice (e.g. two MCP_SERVER_<n>_URL variables). */
+const nameList = z.array(name).superRefine((list, ctx) => {
+  const seen = new Set<string>()
+  for (const [i, n] of list.entries()) {
+    if (seen.has(n)) ctx.addIssue({code: 'custom', path: [i], message: 'is listed twice'})
+    seen.add(n)
+  }
+})
+
 export const AgentSpecSchema = z.strictObject({
   modelAPI: name,
   model: z.string().min(1),
-  mcpServers: z.array(name).default([]),
-  agentNetwork: z.strictObject({access: z.array(name).default([])}).optional(),
+  mcpServers: nameList.default([]),
+  agentNetwork: z.strictObject({access: nameList.default([])}).optional(),
   config: z
     .strictObject({
       description: z.string().optional(),
       instructions: z.string().optional(),
-      reasoningLoopMaxSteps: z.number().int().min(1).optional(),
+      reasoningLoopMaxSteps: z.number().int().min(1).max(INT32_MAX).optional(),
     })
     .optional(),
   ...common,
 })
 
-const ValueOrRef = z.union([
-  z.strictObject({value: z.string().min(1)}),
-  z.strictObject({valueFrom: z.union([z.strictObject({secretKeyRef: keyRef}), z.strictObject({configMapKeyRef: keyRef})])}),
-])
+const ValueFrom = z.strictObject({valueFrom: z.union([z.strictObject({secretKeyRef: keyRef}), z.strictObject({configMapKeyRef: keyRef})])})
+const ValueOrRef = z.union([z.strictObject({value: z.string().min(1)}), ValueFrom])
+
+/** A LiteLLM param: any value, or `{valueFrom: {secretKeyRef | configMapKeyRef}}` read through the env. */
+const litellmParam = z.unknown().superRefine((v, ctx) => {
+  if (!v || typeof v !== 'object' || !('valueFrom' in v)) return
+  const r = ValueFrom.safeParse(v)
+  if (!r.success) for (const i of r.error.issues) ctx.addIssue({...i, input: undefined} as never)
+})
 
 export const ModelAPISpecSchema = z.strictObject({
   mode: z.enum(['Proxy', 'Hosted']),
@@ -112,8 +142,12 @@ export const ModelAPISpecSchema = z.strictObject({
       provider: z.string().min(1).optional(),
       apiBase: z.string().url().optional(),
       apiKey: ValueOrRef.optional(),
-      /** Extra LiteLLM `litellm_params` for every model (e.g. `mock_response`, `timeout`). */
-      litellmParams: z.record(z.string(), z.unknown()).optional(),
+      /**
+       * Extra LiteLLM `litellm_params` for every model (e.g. `mock_response`, `timeout`). Literal
+       * values of key-like fields (api_key, *_key, *token*, *secret*, password) are moved into
+       * the Secret when rendered (see render/modelapi.ts).
+       */
+      litellmParams: z.record(z.string(), litellmParam).optional(),
     })
     .optional(),
   hostedConfig: z.strictObject({model: z.string().min(1)}).optional(),
@@ -133,26 +167,21 @@ export type KaosDoc = MCPServerDoc | AgentDoc | ModelAPIDoc
 const specSchemas = {MCPServer: MCPServerSpecSchema, Agent: AgentSpecSchema, ModelAPI: ModelAPISpecSchema} as const
 
 
-function issueText(issue: z.core.$ZodIssue, prefix: string, input?: unknown): string {
-  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.')
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${path ? path + '.' : ''}${k}"`).join(', ')}`
-  }
-  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && valueAtPath(input, issue.path) === undefined) return `field "${path}" is required`
-  if (issue.code === 'invalid_union') {
-    // Unions here are alternatives of strict objects; the most useful message is the closest branch's.
-    const branches = issue.errors.map((errs) => errs[0]).filter(Boolean)
-    const best = branches.find((b) => b.code !== 'unrecognized_keys') ?? branches[0]
-    if (best) return issueText({...best, path: [...issue.path, ...best.path]} as z.core.$ZodIssue, prefix, input)
-  }
-  return `field "${path}" ${issue.message.replace(/^Invalid input: /, '')}`
+/** Where each parsed document came from (`file.yaml (document 2)`), for messages after parsing. */
+const sources = new WeakMap<object, string>()
+
+/** `mcp.yaml (document 2): MCPServer "calc"`, or `MCPServer "calc"` for documents built from flags. */
+export function docLabel(doc: KaosDoc): string {
+  const where = sources.get(doc)
+  return `${where ? `${where}: ` : ''}${doc.kind} "${doc.metadata.name}"`
 }
 
 /**
  * Validate one parsed document's shape. `where` names the source (file and document index) and
- * prefixes every error, e.g. `mcp.yaml (document 2): MCPServer "x": unknown field "spec.foo"`.
+ * prefixes every error, e.g. `mcp.yaml (document 2): MCPServer "x": unknown field spec.foo`.
+ * An unknown field is reported first: it is usually a typo that also explains a missing field.
  */
-export function parseDocument(raw: unknown, where: string): KaosDoc {
+export function parseDocument(raw: unknown, where: string, opts: {record?: boolean} = {}): KaosDoc {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`${where}: expected a mapping with apiVersion, kind, metadata and spec`)
   const obj = raw as Record<string, unknown>
   if (obj.apiVersion !== API_VERSION)
@@ -160,13 +189,24 @@ export function parseDocument(raw: unknown, where: string): KaosDoc {
   const kind = obj.kind as string
   if (!KINDS.includes(kind as Kind)) throw invalid(`${where}: unknown kind ${JSON.stringify(kind ?? null)}; expected one of ${KINDS.join(', ')}.${didYouMeanText(String(kind), KINDS)}`)
   const extra = Object.keys(obj).filter((k) => !['apiVersion', 'kind', 'metadata', 'spec'].includes(k))
-  if (extra.length > 0) throw invalid(`${where}: unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')}`)
-  const meta = MetadataSchema.safeParse(obj.metadata ?? {})
-  if (!meta.success) throw invalid(`${where}: ${kind}: ${issueText(meta.error.issues[0], 'metadata', obj.metadata ?? {})}`)
-  const label = `${where}: ${kind} "${meta.data.name}"`
-  const spec = specSchemas[kind as Kind].safeParse(obj.spec ?? {})
-  if (!spec.success) throw invalid(`${label}: ${issueText(spec.error.issues[0], 'spec', obj.spec ?? {})}`)
-  return {apiVersion: API_VERSION, kind, metadata: meta.data, spec: spec.data} as KaosDoc
+  if (extra.length > 0) {
+    const guess = extra.length === 1 ? didYouMean(extra[0], ['apiVersion', 'kind', 'metadata', 'spec']) : undefined
+    throw invalid(`${where}: unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')}${guess ? `; did you mean ${guess}?` : ''}`)
+  }
+  const metaIn = obj.metadata ?? {}
+  const specIn = obj.spec ?? {}
+  const specSchema = specSchemas[kind as Kind]
+  const meta = MetadataSchema.safeParse(metaIn)
+  const spec = specSchema.safeParse(specIn)
+  const label = meta.success ? `${where}: ${kind} "${meta.data.name}"` : `${where}: ${kind}`
+  const metaIssues = meta.success ? [] : meta.error.issues
+  const specIssues = spec.success ? [] : spec.error.issues
+  const unknownSpec = specIssues.find((i) => i.code === 'unrecognized_keys')
+  if (metaIssues.length > 0 && !unknownSpec) throw invalid(`${label}: ${issueText(firstIssue(metaIssues), 'metadata', metaIn, MetadataSchema)}`)
+  if (specIssues.length > 0) throw invalid(`${label}: ${issueText(firstIssue(specIssues), 'spec', specIn, specSchema)}`)
+  const doc = {apiVersion: API_VERSION, kind, metadata: meta.data, spec: spec.data} as KaosDoc
+  if (opts.record) sources.set(doc, where)
+  return doc
 }
 
 /** Parse multi-document YAML text into kaos documents. Empty documents are skipped. */
@@ -181,21 +221,27 @@ export function parseDocuments(text: string, source: string): KaosDoc[] {
       const line = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : ''
       throw invalid(`${where}: invalid YAML${line}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`)
     }
-    const value = d.toJS()
+    let value: unknown
+    try {
+      value = d.toJS()
+    } catch (error) {
+      // yaml refuses documents whose aliases expand without bound (a "billion laughs" bomb).
+      throw invalid(`${where}: invalid YAML: ${(error as Error).message.split('\n')[0]}`, ['Write the values out instead of repeating aliases.'])
+    }
     if (value === null || value === undefined) return
-    out.push(parseDocument(value, where))
+    out.push(parseDocument(value, where, {record: true}))
   })
-  if (out.length === 0) throw invalid(`${source}: no documents found`, [`Write an ${API_VERSION} MCPServer, Agent or ModelAPI document.`])
+  if (out.length === 0) throw invalid(`${source}: no documents found`, [`Write a ${API_VERSION} MCPServer, Agent or ModelAPI document.`])
   return out
 }
 
 /** The runtime an MCPServer uses, or an invalid-input error with a did-you-mean. */
-export function resolveRuntime(doc: MCPServerDoc, registry: Registry, where = ''): Runtime {
+export function resolveRuntime(doc: MCPServerDoc, registry: Registry): Runtime {
   const rt = registry.runtimes.get(doc.spec.runtime)
   if (!rt) {
     const names = [...registry.runtimes.keys()]
     throw invalid(
-      `${where}MCPServer "${doc.metadata.name}": unknown runtime "${doc.spec.runtime}".${didYouMeanText(doc.spec.runtime, names)} Known runtimes: ${names.join(', ')}`,
+      `${docLabel(doc)}: spec.runtime "${doc.spec.runtime}" is an unknown runtime.${didYouMeanText(doc.spec.runtime, names)} Known runtimes: ${names.join(', ')}`,
       ['Run `kaos system runtimes` to list them, or add one with --registry FILE.'],
     )
   }
@@ -206,14 +252,19 @@ export function resolveRuntime(doc: MCPServerDoc, registry: Registry, where = ''
  * Checks that need the registry and the whole document, after the shape is known to be right.
  * Throws the first problem as an invalid-input error.
  */
-export function validateAgainstRegistry(doc: KaosDoc, registry: Registry, where = ''): void {
-  const label = `${where}${doc.kind} "${doc.metadata.name}"`
+export function validateAgainstRegistry(doc: KaosDoc, registry: Registry): void {
+  const label = docLabel(doc)
   if (doc.kind === 'MCPServer') {
-    const rt = resolveRuntime(doc, registry, where)
+    const rt = resolveRuntime(doc, registry)
     if (rt.imageFrom === 'container' && !doc.spec.container?.image)
       throw invalid(`${label}: runtime "${rt.name}" needs spec.container.image`, ['Pass --image IMAGE, or build one with `kaos mcp build`.'])
     if (doc.spec.params !== undefined && !rt.paramsEnvVar)
       throw invalid(`${label}: runtime "${rt.name}" takes no params (it declares no paramsEnvVar)`, ['Remove spec.params, or use a runtime that takes params such as rawpython.'])
+    // A server that cannot start without its params would only crash-loop.
+    if (rt.paramsRequired && !doc.spec.params?.trim() && !setsEnv(doc, rt.paramsEnvVar!))
+      throw invalid(`${label}: runtime "${rt.name}" needs spec.params (its server cannot start without them)`, [
+        rt.name === 'rawpython' ? 'Pass --params-file tools.py (Python functions become tools), or set spec.params.' : 'Set spec.params, or pass --params / --params-file.',
+      ])
     // stdio servers run behind kaos's adapter: built into the image (package runtimes), or put
     // next to an unchanged image by an init container, which needs the image's own command.
     if (rt.transport === 'stdio' && !rt.package && !(rt.command?.length || doc.spec.container?.command?.length))
@@ -239,6 +290,11 @@ export function validateAgainstRegistry(doc: KaosDoc, registry: Registry, where 
     const self = (doc.spec.agentNetwork?.access ?? []).includes(doc.metadata.name)
     if (self) throw invalid(`${label}: spec.agentNetwork.access lists the agent itself`)
   }
+}
+
+/** Whether the document's container sets an env variable itself (value or valueFrom). */
+function setsEnv(doc: MCPServerDoc, name: string): boolean {
+  return (doc.spec.container?.env ?? []).some((e) => e.name === name)
 }
 
 /** Parse `K=V` pairs from repeated flags; `what` names the flag in errors. */

@@ -1,5 +1,3 @@
-import {existsSync, readFileSync} from 'node:fs'
-import {resolve} from 'node:path'
 
 import {
   API_VERSION,
@@ -16,18 +14,28 @@ import {
 } from './documents.js'
 import type {BuildRecord} from './image/record.js'
 import {invalid} from './errors.js'
+import {DOCUMENT_EXTENSIONS, documentFilesIn, readInputFile, readStdin, statInput} from './files.js'
 
-/** Read `-f` inputs: files, or `-` for stdin. */
-export function readDocumentFiles(files: string[], stdin: () => string = () => readFileSync(0, 'utf8')): KaosDoc[] {
+/**
+ * Read `-f` inputs: files, `-` for stdin, or a folder, whose .yaml, .yml and .json files are read
+ * in name order as kubectl does (`recursive`: subfolders too). Each input is at most 4 MiB;
+ * FIFOs and devices are refused rather than read without end.
+ */
+export function readDocumentFiles(files: string[], opts: {recursive?: boolean; stdin?: () => string} = {}): KaosDoc[] {
   const docs: KaosDoc[] = []
   for (const f of files) {
     if (f === '-') {
-      docs.push(...parseDocuments(stdin(), '<stdin>'))
+      docs.push(...parseDocuments((opts.stdin ?? readStdin)(), '<stdin>'))
       continue
     }
-    const abs = resolve(f)
-    if (!existsSync(abs)) throw invalid(`file ${f} does not exist`, ['Check the -f path.'])
-    docs.push(...parseDocuments(readFileSync(abs, 'utf8'), f))
+    if (statInput(f, '-f').isDirectory()) {
+      const inDir = documentFilesIn(f, opts.recursive)
+      if (inDir.length === 0)
+        throw invalid(`-f ${f} is a folder with no ${DOCUMENT_EXTENSIONS.join(', ')} files${opts.recursive ? '' : ' (subfolders are read with -R)'}`, ['Point -f at a document file, or at a folder of them.'])
+      for (const p of inDir) docs.push(...parseDocuments(readInputFile(p, '-f'), p))
+      continue
+    }
+    docs.push(...parseDocuments(readInputFile(f, '-f'), f))
   }
   return docs
 }
@@ -103,10 +111,7 @@ export function mcpServerFromFlags(name: string, f: McpFlags): MCPServerDoc {
   if (!f.runtime) throw invalid('--runtime is required when no -f file is given', ['For example: kaos mcp deploy NAME --runtime rawpython --params-file tools.py'])
   if (f.params !== undefined && f['params-file']) throw invalid('--params and --params-file are mutually exclusive', ['Give one of them.'])
   let params = f.params
-  if (f['params-file']) {
-    if (!existsSync(f['params-file'])) throw invalid(`params file ${f['params-file']} does not exist`)
-    params = readFileSync(f['params-file'], 'utf8')
-  }
+  if (f['params-file']) params = readInputFile(f['params-file'], '--params-file')
   const spec = {runtime: f.runtime, ...(params === undefined ? {} : {params})}
   return parseDocument(docFromParts('MCPServer', name, undefined, spec, f), `NAME "${name}"`) as MCPServerDoc
 }

@@ -5,18 +5,26 @@ import {join, resolve} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {z} from 'zod'
 
-import {valueAtPath} from './schema-issues.js'
+import {firstIssue, issueText} from './schema-issues.js'
 import {invalid} from './errors.js'
+import {readInputFile} from './files.js'
+import {imageProblem} from './k8s-values.js'
 import {packageRoot} from './package-root.js'
 import {kaosVersion} from './version.js'
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a valid environment variable name')
-const stringList = z.union([z.string().transform((s) => [s]), z.array(z.string())])
+// A list, never a string: `command: python -m server` would become one argv entry with spaces,
+// which no container runtime can exec.
+const stringList = z.array(z.string(), {error: (i) => (i.input === undefined ? undefined : 'must be a list of strings, e.g. ["python", "-m", "server"]')})
+const image = z.string().superRefine((v, ctx) => {
+  const problem = imageProblem(v)
+  if (problem) ctx.addIssue({code: 'custom', message: problem})
+})
 
 /** One runtime entry, in the seed `runtimes.yaml` format plus kaos's additions. */
 export const RuntimeSchema = z.strictObject({
   type: z.enum(['python', 'nodejs', 'go']),
-  image: z.string().min(1).optional(),
+  image: image.optional(),
   description: z.string().default(''),
   command: stringList.optional(),
   args: stringList.optional(),
@@ -27,6 +35,8 @@ export const RuntimeSchema = z.strictObject({
   /** Readiness, when it differs from healthPath (e.g. rawpython's /readyz runs a real tools/list). */
   readyPath: z.string().startsWith('/').optional(),
   paramsEnvVar: envName.optional(),
+  /** The server cannot start without params (rawpython): a document without them is refused. */
+  paramsRequired: z.boolean().optional(),
   // The seed format says `streamable-http` in places; it is the same transport as `http`.
   transport: z
     .enum(['http', 'streamable-http', 'sse', 'stdio'])
@@ -68,7 +78,7 @@ export const RuntimeSchema = z.strictObject({
   writableDirs: z.array(z.string().startsWith('/')).default([]),
 })
 
-const ImageDefault = z.strictObject({image: z.string().min(1), port: z.number().int().min(1).max(65535)})
+const ImageDefault = z.strictObject({image, port: z.number().int().min(1).max(65535)})
 
 /** Where kaos's own images live when nobody said otherwise: a name no registry serves (build them locally). */
 export const DEFAULT_IMAGE_REGISTRY = 'kaos.local'
@@ -132,14 +142,6 @@ export interface RegistrySource {
   defaults?: z.output<typeof RegistryFileSchema>['defaults']
 }
 
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const field = issue.path.map(String).join('.')
-  let msg = issue.message
-  if (issue.code === 'unrecognized_keys') msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-  else if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && valueAtPath(input, issue.path) === undefined) msg = 'is required'
-  return field ? `field "${field}": ${msg}` : msg
-}
-
 /**
  * Validate a registry document (already parsed from YAML). Errors name the origin, the runtime
  * and the field, e.g. `registry file:/x.yaml: runtime "foo": field "port": expected number`.
@@ -147,15 +149,16 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
 export function parseRegistry(doc: unknown, origin: string): RegistrySource {
   if (doc === null || doc === undefined) return {origin, runtimes: {}}
   const file = RegistryFileSchema.safeParse(doc)
-  if (!file.success) throw invalid(`registry ${origin}: ${describeIssue(file.error.issues[0], doc)}`, ['Fix the registry file; see `kaos system runtimes --help` for the format.'])
+  if (!file.success) throw invalid(`registry ${origin}: ${issueText(firstIssue(file.error.issues), '', doc, RegistryFileSchema)}`, ['Fix the registry file; see `kaos system runtimes --help` for the format.'])
   const runtimes: Record<string, RuntimeSpec> = {}
   for (const [name, raw] of Object.entries(file.data.runtimes)) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw invalid(`registry ${origin}: runtime "${name}": name must be lowercase letters, digits and "-"`)
     const r = RuntimeSchema.safeParse(raw)
-    if (!r.success) throw invalid(`registry ${origin}: runtime "${name}": ${describeIssue(r.error.issues[0], raw)}`)
+    if (!r.success) throw invalid(`registry ${origin}: runtime "${name}": ${issueText(firstIssue(r.error.issues), '', raw, RuntimeSchema)}`)
     if (!r.data.image && r.data.imageFrom !== 'container' && !r.data.kaosImage && !r.data.package)
-      throw invalid(`registry ${origin}: runtime "${name}": field "image": is required (or set imageFrom: container, kaosImage or package)`)
+      throw invalid(`registry ${origin}: runtime "${name}": image is required (or set imageFrom: container, kaosImage or package)`)
     if (r.data.package && r.data.transport !== 'stdio') throw invalid(`registry ${origin}: runtime "${name}": a package runtime speaks stdio: set transport: stdio`)
+    if (r.data.paramsRequired && !r.data.paramsEnvVar) throw invalid(`registry ${origin}: runtime "${name}": paramsRequired needs paramsEnvVar (the variable the params are passed in)`)
     runtimes[name] = r.data
   }
   return {origin, runtimes, defaults: file.data.defaults}
@@ -172,11 +175,13 @@ export function parseRegistryYaml(text: string, origin: string): RegistrySource 
   return parseRegistry(doc, origin)
 }
 
-/** Read and validate a registry file; a missing file is an error naming it. */
-export function loadRegistryFile(path: string): RegistrySource {
+/**
+ * Read and validate a registry file; a missing path, a folder or a special file is an error
+ * naming it and `what` (the flag or variable it came from).
+ */
+export function loadRegistryFile(path: string, what = '--registry'): RegistrySource {
   const abs = resolve(path)
-  if (!existsSync(abs)) throw invalid(`registry file ${abs} does not exist`, ['Check the --registry path or $KAOS_REGISTRY.'])
-  return parseRegistryYaml(readFileSync(abs, 'utf8'), `file:${abs}`)
+  return parseRegistryYaml(readInputFile(abs, what), `file:${abs}`)
 }
 
 /** Path of the built-in registry shipped in the package. */
@@ -268,7 +273,7 @@ export function packageVersion(rt: {package?: string}): string | undefined {
 export function loadRegistry(opts: {files?: string[]; env?: NodeJS.ProcessEnv; extraSources?: RegistrySource[]; warnings?: string[]} = {}): Registry {
   const sources = [builtinRegistry()]
   const user = userRegistryPath(opts.env)
-  if (user) sources.push(loadRegistryFile(user))
+  if (user) sources.push(loadRegistryFile(user, (opts.env ?? process.env).KAOS_REGISTRY ? '$KAOS_REGISTRY' : 'the user registry'))
   for (const f of opts.files ?? []) sources.push(loadRegistryFile(f))
   sources.push(...(opts.extraSources ?? []))
   return mergeRegistry(sources, opts.warnings ?? [])

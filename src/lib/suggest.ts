@@ -21,7 +21,10 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
   let best: string | undefined
   let bestD = Infinity
   for (const c of candidates) {
-    const d = c.startsWith(input) || input.startsWith(c) ? 1 : distance(input.toLowerCase(), c.toLowerCase())
+    // A prefix is a likely guess, but a near-identical name is a better one (imagePullPolice →
+    // imagePullPolicy, not image).
+    const real = distance(input.toLowerCase(), c.toLowerCase())
+    const d = c.startsWith(input) || input.startsWith(c) ? Math.min(real, 1.5) : real
     if (d < bestD) {
       best = c
       bestD = d

@@ -143,11 +143,11 @@ describeConcurrent('every example renders and validates', skip, 8, (it) => {
 })
 
 describeConcurrent('kaos system runtimes', skip, 4, (it) => {
-  it('--json lists the four built-ins, from builtin', async () => {
+  it('--json lists the built-ins, from builtin', async () => {
     const r = await runCli(['system', 'runtimes', '--json'])
     ok(r)
     const {runtimes} = JSON.parse(r.stdout)
-    assert.deepEqual(runtimes.map((x: any) => x.name).sort(), ['custom', 'kubernetes', 'rawpython', 'slack'])
+    assert.deepEqual(runtimes.map((x: any) => x.name).sort(), ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'github', 'kubernetes', 'memory', 'rawpython', 'slack'])
     for (const x of runtimes) {
       assert.equal(x.origin, 'builtin')
       assert.deepEqual(x.shadows, [])

@@ -177,7 +177,7 @@ describeOrSkip('kaos mcp build (Docker API)', skip, () => {
 
   it('--push to the local registry', async () => {
     const dir = project('pushed', {Dockerfile: `FROM ${BUSYBOX_IMAGE}\nRUN echo ${RUN} > /stamp\n`})
-    const r = await runCli(['mcp', 'build', '--path', dir, '--registry', `${REGISTRY}/kaos-it`, '--tag', RUN, '--push', '--json'], {cwd: work, timeoutMs: 180_000})
+    const r = await runCli(['mcp', 'build', '--path', dir, '--image-registry', `${REGISTRY}/kaos-it`, '--tag', RUN, '--push', '--json'], {cwd: work, timeoutMs: 180_000})
     const image = `${REGISTRY}/kaos-it/pushed:${RUN}`
     images.add(image)
     assert.equal(r.code, 0, r.stdout + r.stderr)

@@ -172,8 +172,8 @@ describeOrSkip('plugins (built CLI)', built ? false : 'run `npm run build` first
       assert.equal(runtimes.find((r) => r.name === 'bad-port'), undefined)
       assert.equal(runtimes.find((r) => r.name === 'no-image'), undefined)
       assert.equal(warnings.length, 2, warnings.join('\n'))
-      assert.match(warnings[0], /^plugin kaos-plugin-invalid: runtime "bad-port": field "port"/)
-      assert.match(warnings[1], /^plugin kaos-plugin-invalid: runtime "no-image": field "image"/)
+      assert.match(warnings[0], /^plugin kaos-plugin-invalid: runtime "bad-port": port "eighty" must be a number/)
+      assert.match(warnings[1], /^plugin kaos-plugin-invalid: runtime "no-image": image is required/)
     } finally {
       assert.equal(kaos(['plugins', 'uninstall', 'kaos-plugin-invalid']).code, 0)
     }

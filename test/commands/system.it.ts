@@ -88,14 +88,14 @@ describeOrSkip('kaos system install / runtimes / uninstall', skip, function () {
     const st = json(await kaos(['system', 'status', '--system-namespace', sys, '-n', sys, '--json']))
     assert.equal(st.registry.present, true)
     assert.deepEqual(st.registry.added, ['weather'])
-    assert.deepEqual(st.registry.sameAsBuiltin, ['custom', 'kubernetes', 'rawpython', 'slack'])
+    assert.deepEqual(st.registry.sameAsBuiltin, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'github', 'kubernetes', 'memory', 'rawpython', 'slack'])
     assert.ok(st.warnings.some((w: string) => /runtime "weather" .* uses image "example.com\/weather:latest" without a pinned tag/.test(w)), st.warnings.join('\n'))
 
     // uninstall --all-workloads: lists them, and in CI refuses without --yes, before deleting anything …
     const wl = uniqueNamespace('sys-wl')
     await createNamespace(wl)
     try {
-      const d = await kaos(['mcp', 'deploy', 'keep', '--runtime', 'rawpython', '-n', wl])
+      const d = await kaos(['mcp', 'deploy', 'keep', '--runtime', 'rawpython', '--params', 'def f() -> int:\n    return 1\n', '-n', wl])
       assert.equal(d.code, 0, d.stderr)
       const refused = await kaos(['system', 'uninstall', '--system-namespace', sys, '--all-workloads'], {env: {CI: 'true'}})
       assert.equal(refused.code, 2, refused.stderr)

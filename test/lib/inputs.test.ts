@@ -57,9 +57,9 @@ describe('documents from flags', () => {
     writeFileSync(f, 'def f(): pass\n')
     assert.equal(mcpServerFromFlags('calc', {runtime: 'rawpython', 'params-file': f}).spec.params, 'def f(): pass\n')
     invalidInput(() => mcpServerFromFlags('calc', {runtime: 'rawpython', params: 'x', 'params-file': f}), /mutually exclusive/)
-    invalidInput(() => mcpServerFromFlags('calc', {runtime: 'rawpython', 'params-file': join(dir, 'nope.py')}), /params file .*nope\.py does not exist/)
+    invalidInput(() => mcpServerFromFlags('calc', {runtime: 'rawpython', 'params-file': join(dir, 'nope.py')}), /^--params-file .*nope\.py does not exist$/)
     invalidInput(() => mcpServerFromFlags('calc', {}), /--runtime is required/)
-    invalidInput(() => mcpServerFromFlags('Bad_Name', {runtime: 'rawpython'}), /"metadata\.name" must be a DNS-1123 label/)
+    invalidInput(() => mcpServerFromFlags('Bad_Name', {runtime: 'rawpython'}), /metadata\.name "Bad_Name" must be a DNS-1123 label/)
   })
   it('agent: MCP servers, peers, config', () => {
     const d = agentFromFlags('helper', {'model-api': 'llm', model: 'gpt-4o', 'mcp-server': ['a', 'b'], peer: ['p'], description: 'd', instructions: 'i', 'max-steps': 3})
@@ -83,12 +83,12 @@ describe('readDocumentFiles and requireKind', () => {
   it('reads files and stdin in order', () => {
     const f = join(dir, 'a.yaml')
     writeFileSync(f, mcp('a'))
-    const docs = readDocumentFiles([f, '-'], () => mcp('b'))
+    const docs = readDocumentFiles([f, '-'], {stdin: () => mcp('b')})
     assert.deepEqual(docs.map((d) => d.metadata.name), ['a', 'b'])
-    invalidInput(() => readDocumentFiles(['-'], () => ''), /^<stdin>: no documents found/)
+    invalidInput(() => readDocumentFiles(['-'], {stdin: () => ''}), /^<stdin>: no documents found/)
   })
   it('a missing file is an error naming it', () => {
-    invalidInput(() => readDocumentFiles([join(dir, 'missing.yaml')]), /file .*missing\.yaml does not exist/)
+    invalidInput(() => readDocumentFiles([join(dir, 'missing.yaml')]), /^-f .*missing\.yaml does not exist$/)
   })
   it('requireKind points at the right command', () => {
     const f = join(dir, 'agent.yaml')

@@ -87,8 +87,8 @@ describe('pluginRegistrySources', () => {
     const {sources, warnings} = await pluginRegistrySources(config, {env: {}})
     assert.deepEqual(Object.keys(sources[0].runtimes), ['fine'])
     assert.equal(warnings.length, 3)
-    assert.match(warnings[0], /^plugin kaos-plugin-invalid: runtime "bad-port": field "port": .*; runtime ignored$/)
-    assert.match(warnings[1], /^plugin kaos-plugin-invalid: runtime "no-image": field "image": is required/)
+    assert.match(warnings[0], /^plugin kaos-plugin-invalid: runtime "bad-port": port "eighty" must be a number; runtime ignored$/)
+    assert.match(warnings[1], /^plugin kaos-plugin-invalid: runtime "no-image": image is required/)
     assert.match(warnings[2], /^plugin kaos-plugin-invalid: runtime "Upper": name must be lowercase/)
   })
 

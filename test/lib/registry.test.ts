@@ -22,8 +22,8 @@ import {invalidInput} from '../helpers/assert.js'
 
 describe('built-in registry', () => {
   const b = builtinRegistry()
-  it('has the four runtimes with pinned images; rawpython is one of kaos\'s own, tagged with kaos\'s version', () => {
-    assert.deepEqual(Object.keys(b.runtimes), ['rawpython', 'kubernetes', 'slack', 'custom'])
+  it('has its runtimes with pinned images; rawpython and the stdio ones are kaos\'s own, tagged with kaos\'s version', () => {
+    assert.deepEqual(Object.keys(b.runtimes), ['rawpython', 'kubernetes', 'slack', 'fetch', 'memory', 'filesystem', 'github', 'discord', 'chroma', 'custom'])
     const merged = mergeRegistry([b])
     for (const [name, r] of merged.runtimes) {
       if (name === 'custom') assert.equal(r.imageFrom, 'container')
@@ -64,8 +64,8 @@ describe('built-in registry', () => {
 })
 
 describe('parseRegistry', () => {
-  it('applies defaults and normalises streamable-http to http, a string command to a list', () => {
-    const r = parseRegistry({runtimes: {x: {type: 'python', image: 'i:1', transport: 'streamable-http', command: 'serve'}}}, 'file:/r.yaml')
+  it('applies defaults and normalises streamable-http to http', () => {
+    const r = parseRegistry({runtimes: {x: {type: 'python', image: 'i:1', transport: 'streamable-http', command: ['serve']}}}, 'file:/r.yaml')
     assert.equal(r.runtimes.x.transport, 'http')
     assert.deepEqual(r.runtimes.x.command, ['serve'])
     assert.equal(r.runtimes.x.port, 8000)
@@ -76,14 +76,21 @@ describe('parseRegistry', () => {
     assert.deepEqual(parseRegistryYaml('', 'file:/e.yaml'), {origin: 'file:/e.yaml', runtimes: {}})
   })
   it('errors name the file, the runtime and the field', () => {
-    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'i', imagee: 'j'}}}, 'file:/r.yaml'), /^registry file:\/r\.yaml: runtime "x": unknown field "imagee"$/)
-    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'i', port: 'eighty'}}}, 'file:/r.yaml'), /^registry file:\/r\.yaml: runtime "x": field "port": .*expected number/)
-    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python'}}}, 'file:/r.yaml'), /^registry file:\/r\.yaml: runtime "x": field "image": is required/)
-    invalidInput(() => parseRegistry({runtimes: {x: {image: 'i'}}}, 'file:/r.yaml'), /runtime "x": field "type": is required/)
-    invalidInput(() => parseRegistry({runtimes: {x: {type: 'rust', image: 'i'}}}, 'file:/r.yaml'), /runtime "x": field "type"/)
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'i', imagee: 'j'}}}, 'file:/r.yaml'), /^registry file:\/r\.yaml: runtime "x": unknown field imagee; did you mean image\?$/)
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'i', port: 'eighty'}}}, 'file:/r.yaml'), /^registry file:\/r\.yaml: runtime "x": port "eighty" must be a number$/)
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python'}}}, 'file:/r.yaml'), /^registry file:\/r\.yaml: runtime "x": image is required/)
+    invalidInput(() => parseRegistry({runtimes: {x: {image: 'i'}}}, 'file:/r.yaml'), /runtime "x": type is required$/)
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'rust', image: 'i'}}}, 'file:/r.yaml'), /runtime "x": type "rust" must be python, nodejs or go$/)
     invalidInput(() => parseRegistry({runtimes: {Bad_Name: {type: 'python', image: 'i'}}}, 'file:/r.yaml'), /runtime "Bad_Name": name must be lowercase/)
-    invalidInput(() => parseRegistry({runtime: {}}, 'file:/r.yaml'), /^registry file:\/r\.yaml: unknown field "runtime"/)
-    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'i', requiredEnv: ['1X']}}}, 'o'), /field "requiredEnv\.0"/)
+    // A string command would be one argv entry with spaces, which no runtime can exec.
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'i:1', command: 'python -m server'}}}, 'o'), /^registry o: runtime "x": command "python -m server" must be a list of strings/)
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'i:1', args: '--port 8000'}}}, 'o'), /runtime "x": args "--port 8000" must be a list of strings/)
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'team/fast server:1'}}}, 'o'), /^registry o: runtime "x": image "team\/fast server:1" contains white space$/)
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'Team/Fast:1'}}}, 'o'), /image "Team\/Fast:1" has capital letters/)
+    invalidInput(() => parseRegistry({defaults: {agent: {image: 'a\nb'}}}, 'o'), /^registry o: defaults\.agent\.image "a\\nb" contains white space$/)
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'i:1', paramsRequired: true}}}, 'o'), /runtime "x": paramsRequired needs paramsEnvVar/)
+    invalidInput(() => parseRegistry({runtime: {}}, 'file:/r.yaml'), /^registry file:\/r\.yaml: unknown field runtime; did you mean runtimes\?/)
+    invalidInput(() => parseRegistry({runtimes: {x: {type: 'python', image: 'i', requiredEnv: ['1X']}}}, 'o'), /requiredEnv\[0\] "1X" must be a valid environment variable name/)
     invalidInput(() => parseRegistryYaml('runtimes: [', 'file:/y.yaml'), /^registry file:\/y\.yaml: not valid YAML/)
   })
   it('RuntimeSchema validates a minimal runtime', () => {
@@ -126,7 +133,7 @@ describe('registry files', () => {
   writeFileSync(file, 'runtimes:\n  rawpython:\n    type: python\n    image: team/rawpython:2\n    paramsEnvVar: MCP_TOOLS_STRING\n')
 
   it('a missing file is an error naming it', () => {
-    invalidInput(() => loadRegistryFile(join(dir, 'nope.yaml')), /registry file .*nope\.yaml does not exist/)
+    invalidInput(() => loadRegistryFile(join(dir, 'nope.yaml')), /^--registry .*nope\.yaml does not exist$/)
   })
   it('loadRegistry: builtin < $KAOS_REGISTRY < --registry files', () => {
     const user = join(dir, 'user.yaml')

@@ -282,15 +282,20 @@ describe('KAOS conventions', () => {
     assert.deepEqual(podSpec(d).volumes, [{name: 'config', configMap: {name: 'modelapi-openai-config'}}])
   })
 
-  it('ModelAPI Proxy with a literal key: a Secret holds it, nothing else does', () => {
+  it('ModelAPI Proxy with literal keys (apiKey.value, key-like litellmParams): a Secret holds them, nothing else does', () => {
     const {objects} = renderFile('modelapi-proxy-literal.yaml')
     assert.deepEqual(objects.map((o) => o.kind), ['ConfigMap', 'Secret', 'Deployment', 'Service'])
     const secret = find(objects, 'Secret', 'modelapi-mock-api-key')
-    assert.deepEqual(secret.stringData, {'api-key': 'sk-literal-test-key-123'})
-    for (const o of objects.filter((x) => x.kind !== 'Secret')) assert.ok(!JSON.stringify(o).includes('sk-literal-test-key-123'), `${o.kind} ${o.metadata.name} holds the literal key`)
+    assert.deepEqual(secret.stringData, {'api-key': 'sk-literal-test-key-123', 'litellm-aws_secret_access_key': 'literal-aws-secret'})
+    for (const o of objects.filter((x) => x.kind !== 'Secret'))
+      for (const literal of ['sk-literal-test-key-123', 'literal-aws-secret']) assert.ok(!JSON.stringify(o).includes(literal), `${o.kind} ${o.metadata.name} holds ${literal}`)
     const c = container(find(objects, 'Deployment', 'modelapi-mock'), 'model-api')
     assert.deepEqual(envOf(c).MODEL_API_KEY, {secretKeyRef: {name: 'modelapi-mock-api-key', key: 'api-key'}})
-    assert.match(find(objects, 'ConfigMap', 'modelapi-mock-config').data['config.yaml'], /mock_response: hello from the mock/)
+    assert.deepEqual(envOf(c).LITELLM_PARAM_AWS_SECRET_ACCESS_KEY, {secretKeyRef: {name: 'modelapi-mock-api-key', key: 'litellm-aws_secret_access_key'}})
+    const config = find(objects, 'ConfigMap', 'modelapi-mock-config').data['config.yaml']
+    assert.match(config, /mock_response: hello from the mock/)
+    assert.match(config, /aws_secret_access_key: os\.environ\/LITELLM_PARAM_AWS_SECRET_ACCESS_KEY/)
+    assert.match(config, /max_tokens: 64/)
   })
 
   it('ModelAPI Hosted: Ollama on 11434, an init container pulls the model through $MODEL, probe /', () => {

@@ -1,7 +1,7 @@
 import {DeleteCommand} from '../../cli/workload-commands.js'
 
 export default class AgentDelete extends DeleteCommand {
-  static summary = 'Delete a agent and every object kaos created for it'
+  static summary = 'Delete an agent and every object kaos created for it'
   static examples = [
     '<%= config.bin %> <%= command.id %> NAME',
     '<%= config.bin %> <%= command.id %> NAME --wait --ignore-not-found',

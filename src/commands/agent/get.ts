@@ -1,7 +1,7 @@
 import {GetCommand} from '../../cli/workload-commands.js'
 
 export default class AgentGet extends GetCommand {
-  static summary = 'Show a agent: its kaos document and live status'
+  static summary = 'Show an agent: its kaos document and live status'
   static examples = [
     '<%= config.bin %> <%= command.id %> NAME',
     '<%= config.bin %> <%= command.id %> NAME -n tools -o json',

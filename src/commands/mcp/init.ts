@@ -1,13 +1,13 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
-import {dirname, join, relative, resolve} from 'node:path'
+import {join, relative, resolve} from 'node:path'
 
 import {KaosCommand} from '../../cli/base-command.js'
 import {TEMPLATES} from '../../lib/image/templates.js'
 import {type ProjectType, toResourceName} from '../../lib/image/project.js'
 import {MAX_NAME_LENGTH} from '../../lib/kinds.js'
 import {invalid} from '../../lib/errors.js'
+import {checkTargetDir, checkWrites, writeFiles} from '../../lib/files.js'
 
 /** What `kaos mcp init` returns (and prints with --json). */
 export interface McpInitResult {
@@ -76,22 +76,26 @@ Missing answers (NAME, --template, --create-yaml) are asked interactively only o
     const createYaml = flags['create-yaml'] ?? (prompts ? await prompts.confirm({message: 'Write mcp.yaml for kaos mcp deploy -f?', default: true}) : false)
 
     const dir = resolve(flags.dir ?? name)
+    const what = flags.dir ? '--dir' : 'the project folder'
+    checkTargetDir(flags.dir ?? name, what)
     const {planInit} = await import('../../lib/image/init.js')
     const plan = planInit({name, template, createDockerfile: flags['create-dockerfile'], createYaml})
-    const existing = plan.files.filter((f) => existsSync(join(dir, f.path))).map((f) => f.path)
-    if (existing.length > 0 && !flags.force) {
-      const where = relative(process.cwd(), dir) || '.'
-      throw invalid(`refusing to overwrite ${existing.join(', ')} in ${where}`, ['Pass --force to overwrite them, or choose another folder with --dir.'])
+    // Every file is checked before any is written: no overwrite without --force, never through a
+    // symlink (it could lead out of the project), never into a FIFO or device.
+    const files = plan.files.map((f) => ({path: join(dir, f.path), content: f.content}))
+    try {
+      checkWrites(files, {force: flags.force, root: dir, what})
+    } catch (error) {
+      const msg = (error as Error).message
+      if (msg.startsWith('refusing to overwrite'))
+        throw invalid(`${msg.replace(` in ${dir}`, ` in ${relative(process.cwd(), dir) || '.'}`)}`, ['Pass --force to overwrite them, or choose another folder with --dir.'])
+      throw error
     }
-    for (const f of plan.files) {
-      const path = join(dir, f.path)
-      mkdirSync(dirname(path), {recursive: true})
-      writeFileSync(path, f.content)
-    }
+    writeFiles(files, {force: flags.force, root: dir, what})
     const cd = relative(process.cwd(), dir)
     const next = [
       ...(cd ? [`cd ${cd.includes(' ') ? JSON.stringify(cd) : cd}`] : []),
-      'kaos mcp build --kind-load      # or: --registry HOST --push',
+      'kaos mcp build --kind-load      # or: --image-registry HOST --push',
       createYaml ? 'kaos mcp deploy -f mcp.yaml --wait' : 'kaos mcp deploy --wait',
     ]
     const result: McpInitResult = {name, template, dir, files: plan.files.map((f) => f.path), image: plan.image, next}

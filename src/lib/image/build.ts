@@ -1,11 +1,13 @@
 // `kaos mcp build`: pick or generate the Dockerfile, pack the context, build with the Docker
 // Engine API, record the build, and optionally push it or load it into kind.
-import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join, relative, resolve, sep} from 'node:path'
 
 import {invalid} from '../errors.js'
 import {packageRoot} from '../package-root.js'
+import {writeFiles} from '../files.js'
+import {imageProblem} from '../k8s-values.js'
 import {
   type ProjectType,
   detectProject,
@@ -56,6 +58,37 @@ export interface BuildOptions {
   timeoutMs?: number
 }
 
+/** A base image for the generated Dockerfile must be one reference: a newline would add Dockerfile lines. */
+function checkBaseImage(baseImage: string | undefined): void {
+  const problem = baseImage === undefined ? undefined : imageProblem(baseImage)
+  if (problem) throw invalid(`--base-image ${JSON.stringify(baseImage)} ${problem}`, ['Give one image reference, e.g. --base-image python:3.13-slim-bookworm.'])
+}
+
+/** What `kaos mcp build --create-dockerfile` returns: the Dockerfile written, and no build. */
+export interface CreateDockerfileResult {
+  dockerfile: string
+  project: ProjectType
+}
+
+/**
+ * Write the Dockerfile a build would generate into the project, and stop: the user edits it, and
+ * the next `kaos mcp build` uses it. Never overwrites an existing Dockerfile.
+ */
+export function createDockerfile(opts: Pick<BuildOptions, 'path' | 'fastmcpPath' | 'baseImage' | 'dockerfile'>): CreateDockerfileResult {
+  if (opts.dockerfile) throw invalid('--create-dockerfile writes a generated Dockerfile; it cannot be combined with --dockerfile')
+  checkBaseImage(opts.baseImage)
+  const dir = resolve(opts.path)
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw invalid(`--path ${opts.path} is not a folder`)
+  const info = detectProject(dir)
+  if (!info.type) throw invalid(`no pyproject.toml, requirements.txt or package.json in ${dir}: kaos generates Dockerfiles for Python and TypeScript projects`, ['Create a project with `kaos mcp init NAME`.'])
+  const path = join(dir, 'Dockerfile')
+  if (info.dockerfile) throw invalid(`refusing to overwrite ${join(relative(process.cwd(), dir) || '.', 'Dockerfile')} with --create-dockerfile`, ['Delete it first, or build with it (omit --create-dockerfile).'])
+  const fastmcpPath = info.type === 'python' ? resolveFastmcpPath(dir, opts.fastmcpPath) : undefined
+  const text = generateDockerfile(info.type, {baseImage: opts.baseImage, fastmcpPath, manifest: info.manifest, main: info.main})
+  writeFiles([{path, content: text}], {what: '--create-dockerfile'})
+  return {dockerfile: path, project: info.type}
+}
+
 /** Where kaos puts a Dockerfile it adds to the context (like the docker CLI's `.dockerfile.<id>`). */
 const INJECTED_DOCKERFILE = '.kaos.Dockerfile'
 
@@ -65,6 +98,8 @@ const INJECTED_DOCKERFILE = '.kaos.Dockerfile'
  */
 export async function buildProject(opts: BuildOptions, hooks: {note: (line: string) => void; warn: (line: string) => void}): Promise<McpBuildResult> {
   const started = Date.now()
+  if (opts.createDockerfile) throw new Error('buildProject: --create-dockerfile is createDockerfile()\'s job')
+  checkBaseImage(opts.baseImage)
   const flags = {
     path: opts.path,
     name: opts.name,
@@ -95,26 +130,19 @@ export async function buildProject(opts: BuildOptions, hooks: {note: (line: stri
   if (flags.dockerfile) {
     const abs = resolve(flags.dockerfile)
     if (!existsSync(abs)) throw invalid(`--dockerfile ${flags.dockerfile} does not exist`)
-    if (flags['create-dockerfile']) throw invalid('--create-dockerfile writes a generated Dockerfile; it cannot be combined with --dockerfile')
     const rel = relative(dir, abs)
     dockerfileLabel = rel.startsWith('..') ? abs : rel
     if (rel.startsWith('..') || rel.split(sep)[0] === '.kaos') dockerfileText = readFileSync(abs, 'utf8')
     else dockerfileInContext = rel.split(sep).join('/')
-  } else if (info.dockerfile && !flags['create-dockerfile']) {
+  } else if (info.dockerfile) {
     dockerfileInContext = info.dockerfile
     dockerfileLabel = info.dockerfile
     if (flags['base-image'] || flags['fastmcp-path']) hooks.warn(`--base-image and --fastmcp-path only apply to a generated Dockerfile; ${info.dockerfile} is used as is`)
   } else {
     if (!info.type) throw invalid(`no pyproject.toml, requirements.txt, package.json or Dockerfile in ${dir}`, ['Create a project with `kaos mcp init NAME`, or give a Dockerfile with --dockerfile.'])
-    if (flags['create-dockerfile'] && info.dockerfile) throw invalid(`refusing to overwrite ${join(relative(process.cwd(), dir) || '.', 'Dockerfile')} with --create-dockerfile`, ['Delete it first, or build with it (omit --create-dockerfile).'])
     const fastmcpPath = info.type === 'python' ? resolveFastmcpPath(dir, flags['fastmcp-path']) : undefined
     dockerfileText = generateDockerfile(info.type, {baseImage: flags['base-image'], fastmcpPath, manifest: info.manifest, main: info.main})
     dockerfileLabel = 'generated'
-    if (flags['create-dockerfile']) {
-      writeFileSync(join(dir, 'Dockerfile'), dockerfileText)
-      hooks.note(`wrote ${join(relative(process.cwd(), dir) || '.', 'Dockerfile')}`)
-      dockerfileLabel = 'Dockerfile'
-    }
   }
 
   // The heavy part (dockerode, tar) is loaded only now.
@@ -139,8 +167,11 @@ export async function buildProject(opts: BuildOptions, hooks: {note: (line: stri
     registry: flags.registry,
     contextHash: flags.tag || version ? undefined : contextHash(listing, extra),
   })
+  const problem = imageProblem(image)
+  if (problem) throw invalid(`the image reference ${JSON.stringify(image)} ${problem}`, ['Check --image-registry, --name and --tag.'])
   const host = registryHost(image)
-  if (flags.push && !host) throw invalid(`--push needs a registry to push ${image} to`, ['Add --registry HOST[/NAMESPACE], e.g. --registry localhost:5001 or --registry ghcr.io/acme.'])
+  if (flags.push && !host)
+    throw invalid(`--push needs a registry to push ${image} to`, ['Add --image-registry HOST[/NAMESPACE], e.g. --image-registry localhost:5001 or --image-registry ghcr.io/acme.'])
 
   const docker = await connectDocker()
   const packed = packContext(listing, extra)

@@ -385,7 +385,7 @@ export async function kindLoad(docker: Docker, ref: string, cluster: string, opt
     const e = error as {code?: string; stderr?: string; shortMessage?: string}
     if (e.code === 'ENOENT')
       throw fail('kind is not installed (no `kind` on PATH), so --kind-load cannot load the image', [
-        'Install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation), or push the image to a registry the cluster can pull from with --push --registry HOST.',
+        'Install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation), or push the image to a registry the cluster can pull from with --push --image-registry HOST.',
       ])
     throw fail(`kind get clusters failed: ${(e.stderr || e.shortMessage || String(error)).trim()}`)
   }

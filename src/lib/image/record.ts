@@ -1,10 +1,11 @@
 // The build record: `.kaos/build.json` in the project folder, written by `kaos mcp build` and read
 // by `kaos mcp deploy` run in that folder with no NAME and no -f. Small on purpose, so deploy's
 // startup does not grow.
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {invalid} from '../errors.js'
+import {readInputFile} from '../files.js'
 
 export const BUILD_RECORD = '.kaos/build.json'
 
@@ -36,14 +37,21 @@ export function buildRecordPath(dir: string): string {
 /** The record in `dir`, or undefined when there is none. A corrupt record is an error, not a silent miss. */
 export function readBuildRecord(dir: string): BuildRecord | undefined {
   const path = buildRecordPath(dir)
-  if (!existsSync(path)) return undefined
-  let rec: Partial<BuildRecord>
   try {
-    rec = JSON.parse(readFileSync(path, 'utf8'))
-  } catch (error) {
-    throw invalid(`${path} is not valid JSON: ${(error as Error).message}`, ['Run `kaos mcp build` again to rewrite it.'])
+    lstatSync(path)
+  } catch {
+    return undefined
   }
-  if (typeof rec.name !== 'string' || typeof rec.image !== 'string') throw invalid(`${path} has no "name" and "image"`, ['Run `kaos mcp build` again to rewrite it.'])
+  const fix = ['Run `kaos mcp build` again to rewrite it, or delete it.']
+  let rec: Partial<BuildRecord> | null
+  try {
+    rec = JSON.parse(readInputFile(path, 'the build record'))
+  } catch (error) {
+    if ((error as {exit?: number}).exit) throw error
+    throw invalid(`the build record ${path} is not valid JSON: ${(error as Error).message.split('\n')[0]}`, fix)
+  }
+  if (!rec || typeof rec !== 'object' || Array.isArray(rec) || typeof rec.name !== 'string' || typeof rec.image !== 'string')
+    throw invalid(`the build record ${path} has no "name" and "image" strings`, fix)
   return rec as BuildRecord
 }
 

@@ -42,6 +42,12 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
     env.push({name: runtime.auth.tokenEnv, valueFrom: {secretKeyRef: {name: secret, key: AUTH_SECRET_KEY}}})
     if (ctx.authToken) {
       objects.push({apiVersion: 'v1', kind: 'Secret', metadata: {name: secret, namespace, labels}, type: 'Opaque', stringData: {[AUTH_SECRET_KEY]: ctx.authToken}})
+    } else {
+      // An offline render (dry run, --output-dir) mints no token and writes no placeholder that
+      // `kubectl apply` would take for the real one: the Secret is the user's to create.
+      warnings.push(
+        `MCPServer "${name}": no Secret ${secret} rendered (kaos generates the bearer token only when it deploys); before applying these objects, create it: kubectl create secret generic ${secret} -n ${namespace} --from-literal=${AUTH_SECRET_KEY}="$(openssl rand -base64 24)" (a later kaos deploy keeps it)`,
+      )
     }
   }
 

@@ -4,6 +4,7 @@ import type {ModelAPIDoc} from '../documents.js'
 import type {Defaults} from '../registry.js'
 import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy, shortHash} from './common.js'
 import {ANNOTATION_CONFIG_HASH, modelAPIConfigName, modelAPIKeySecretName, workloadLabels} from '../names.js'
+import {isKeyLike} from '../secrets.js'
 import type {RenderResult} from './mcpserver.js'
 
 export interface ModelAPIRenderContext {
@@ -19,19 +20,51 @@ export function modelAPIPort(doc: ModelAPIDoc, defaults: Defaults): number {
   return doc.spec.mode === 'Hosted' ? defaults.modelAPI.hosted.port : defaults.modelAPI.proxy.port
 }
 
+/** The env variable LiteLLM reads one secret `litellm_params` field from. */
+function paramEnv(field: string): string {
+  return `LITELLM_PARAM_${field.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`
+}
+
+/** The key of a literal secret `litellm_params` field in the ModelAPI's Secret. */
+function paramSecretKey(field: string): string {
+  return `litellm-${field.replace(/[^-._a-zA-Z0-9]/g, '_')}`
+}
+
+type KeyRef = {secretKeyRef: {name: string; key: string}} | {configMapKeyRef: {name: string; key: string}}
+
+/**
+ * How each `litellm_params` field reaches LiteLLM: as is, or through the environment when it is a
+ * reference (`{valueFrom: …}`) or the literal value of a key-like field (api_key, *_key, *token*,
+ * *secret*, password), which goes to the Secret kaos owns.
+ */
+function splitParams(params: Record<string, unknown> | undefined): {plain: Record<string, unknown>; fromEnv: Array<{field: string; env: string; literal?: string; ref?: KeyRef}>} {
+  const plain: Record<string, unknown> = {}
+  const fromEnv: Array<{field: string; env: string; literal?: string; ref?: KeyRef}> = []
+  for (const [field, v] of Object.entries(params ?? {})) {
+    const ref = v && typeof v === 'object' && 'valueFrom' in v ? ((v as {valueFrom: KeyRef}).valueFrom) : undefined
+    if (ref) fromEnv.push({field, env: paramEnv(field), ref})
+    else if (typeof v === 'string' && isKeyLike(field) && !v.startsWith('os.environ/')) fromEnv.push({field, env: paramEnv(field), literal: v})
+    else plain[field] = v
+  }
+  return {plain, fromEnv}
+}
+
 /**
  * LiteLLM's config.yaml from proxyConfig. Keys are never written literally: the config says
- * `os.environ/MODEL_API_KEY` and the value comes from a Secret through the pod's env.
+ * `os.environ/MODEL_API_KEY` (or `os.environ/LITELLM_PARAM_<FIELD>`) and the value comes from a
+ * Secret through the pod's env.
  */
 export function litellmConfig(doc: ModelAPIDoc): string {
   const pc = doc.spec.proxyConfig!
+  const {plain, fromEnv} = splitParams(pc.litellmParams)
   const modelList = pc.models.map((m) => ({
     model_name: m,
     litellm_params: {
       model: pc.provider && !m.startsWith(`${pc.provider}/`) ? `${pc.provider}/${m}` : m,
       ...(pc.apiBase ? {api_base: pc.apiBase} : {}),
       ...(pc.apiKey ? {api_key: `os.environ/${API_KEY_ENV}`} : {}),
-      ...pc.litellmParams,
+      ...plain,
+      ...Object.fromEntries(fromEnv.map((p) => [p.field, `os.environ/${p.env}`])),
     },
   }))
   return stringify({model_list: modelList, litellm_settings: {drop_params: true}})
@@ -48,16 +81,30 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
   objects.push({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: configName, namespace, labels}, data: {'config.yaml': config}})
 
   const env: Array<Record<string, unknown>> = []
-  let source: ModelAPIDoc = doc
+  // Literal secrets never land in the ConfigMap nor in the Deployment's source annotation: they go
+  // to a Secret kaos owns, and the source records the equivalent Secret references.
+  const secretName = modelAPIKeySecretName(name)
+  const secretData: Record<string, string> = {}
+  let sourcePc = pc
   if (pc.apiKey && 'value' in pc.apiKey) {
-    // A literal key still never lands in the ConfigMap: it goes to a Secret kaos owns.
-    const secretName = modelAPIKeySecretName(name)
-    objects.push({apiVersion: 'v1', kind: 'Secret', metadata: {name: secretName, namespace, labels}, type: 'Opaque', stringData: {'api-key': pc.apiKey.value}})
+    secretData['api-key'] = pc.apiKey.value
     const ref = {secretKeyRef: {name: secretName, key: 'api-key'}}
     env.push({name: API_KEY_ENV, valueFrom: ref})
-    // Nor in the Deployment's source annotation: it records the equivalent Secret reference.
-    source = {...doc, spec: {...doc.spec, proxyConfig: {...pc, apiKey: {valueFrom: ref}}}}
+    sourcePc = {...sourcePc, apiKey: {valueFrom: ref}}
   } else if (pc.apiKey) env.push({name: API_KEY_ENV, valueFrom: pc.apiKey.valueFrom})
+  const {fromEnv} = splitParams(pc.litellmParams)
+  for (const p of fromEnv) {
+    if (p.ref) env.push({name: p.env, valueFrom: p.ref})
+    else {
+      const ref = {secretKeyRef: {name: secretName, key: paramSecretKey(p.field)}}
+      secretData[ref.secretKeyRef.key] = p.literal!
+      env.push({name: p.env, valueFrom: ref})
+      sourcePc = {...sourcePc, litellmParams: {...sourcePc.litellmParams, [p.field]: {valueFrom: ref}}}
+    }
+  }
+  if (Object.keys(secretData).length > 0)
+    objects.push({apiVersion: 'v1', kind: 'Secret', metadata: {name: secretName, namespace, labels}, type: 'Opaque', stringData: secretData})
+  const source: ModelAPIDoc = sourcePc === pc ? doc : {...doc, spec: {...doc.spec, proxyConfig: sourcePc}}
 
   const {port} = defaults.modelAPI.proxy
   const image = doc.spec.container?.image ?? defaults.modelAPI.proxy.image

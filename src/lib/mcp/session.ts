@@ -147,8 +147,8 @@ export class McpSession {
   private closed = false
   /** Controllers of requests in flight, failed together when their connection breaks. */
   private readonly inflight = new Set<AbortController>()
-  /** HTTP requests not answered yet (e.g. a cancellation notification on its way). */
-  private readonly pendingSends = new Set<Promise<Response>>()
+  /** `notifications/cancelled` messages on their way to the server. */
+  private readonly cancellations = new Set<Promise<void>>()
   private toolCache?: McpTool[]
   private readonly target: string
   /** Our own connections, ended on close (the global fetch would keep them open for seconds). */
@@ -214,7 +214,26 @@ export class McpSession {
         reconnectionOptions: {maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1},
       })
     }
+    this.trackCancellations()
     await this.guard((signal) => this.client.connect(this.transport, {timeout: this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal}))
+  }
+
+  /**
+   * The SDK sends `notifications/cancelled` when a request is aborted or times out, without
+   * waiting for it; remember those sends so the session can end only after the server heard them.
+   */
+  private trackCancellations(): void {
+    const t = this.transport
+    const send = t.send.bind(t)
+    t.send = (message, options) => {
+      const sent = send(message, options)
+      if ((message as {method?: string}).method === 'notifications/cancelled') {
+        const settled = sent.catch(() => {})
+        this.cancellations.add(settled)
+        settled.finally(() => this.cancellations.delete(settled))
+      }
+      return sent
+    }
   }
 
   /** fetch for the SDK: counts requests, honours the overall signal, detects broken answer streams. */
@@ -226,10 +245,7 @@ export class McpSession {
       this.stats.httpRequests++
       const signals = [init?.signal, this.opts.signal].filter(Boolean) as AbortSignal[]
       const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
-      const sent = this.http.fetch(url, {...init, signal})
-      this.pendingSends.add(sent)
-      sent.finally(() => this.pendingSends.delete(sent)).catch(() => {})
-      const res = await sent
+      const res = await this.http.fetch(url, {...init, signal})
       if (method !== 'POST' || !res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res
       const ids = requestIds(init?.body)
       if (ids.length === 0) return res
@@ -427,20 +443,26 @@ export class McpSession {
    */
   async interrupt(): Promise<void> {
     if (this.closed) return
-    // The requests themselves stay open until close() (the SDK's transport owns them); wait only
-    // for the cancellations the abort makes the SDK send.
-    const before = new Set(this.pendingSends)
-    this.failInflight(new KaosError('interrupted', {exit: ExitCode.UNEXPECTED}))
-    await new Promise((r) => setImmediate(r))
-    await Promise.allSettled([...this.pendingSends].filter((p) => !before.has(p)))
+    await this.cancelInflight(new KaosError('interrupted', {exit: ExitCode.UNEXPECTED}))
     await this.close()
+  }
+
+  /**
+   * Abort the requests in flight (the SDK sends `notifications/cancelled` for each) and wait, at
+   * most a second, until those notifications are sent: a DELETE that overtook them would end the
+   * session with the tool still running, on servers that do not stop work with their sessions.
+   */
+  private async cancelInflight(reason: Error): Promise<void> {
+    this.failInflight(reason)
+    if (this.cancellations.size === 0) return
+    await Promise.race([Promise.allSettled([...this.cancellations]), new Promise((r) => setTimeout(r, 1000).unref())])
   }
 
   /** End the session on the server (best effort, bounded) and release everything. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.failInflight(new Error('session closed'))
+    await this.cancelInflight(new Error('session closed'))
     const t = this.transport
     if (t && t.sessionId && typeof t.terminateSession === 'function' && !this.opts.signal?.aborted) {
       // DELETE ends the server's session; never let a slow server hold the exit.

@@ -2,6 +2,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {ExitCode, KaosError} from '../lib/errors.js'
 import type {Registry, RegistrySource} from '../lib/registry.js'
+import {stripControl} from './format/terminal.js'
 
 export type KaosFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KaosCommand)['baseFlags'] & T['flags']>
 export type KaosArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -108,7 +109,14 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
         this.logJson(this.toErrorJson(err))
         this.exit(err.exit)
       }
-      this.error(err.message, {exit: err.exit, suggestions: err.suggestions.length > 0 ? err.suggestions : undefined})
+      // Messages quote servers (error bodies, tool errors): no escape sequences.
+      const suggestions = err.suggestions.map(forTerminal)
+      this.error(forTerminal(err.message), {exit: err.exit, suggestions: suggestions.length > 0 ? suggestions : undefined})
+    }
+    try {
+      err.message = forTerminal(err.message ?? '')
+    } catch {
+      // a read-only message: printed as it is
     }
     // oclif's own parse errors (unknown flag, bad option) are invalid input too.
     if (err.oclif?.exit === 2 || /Nonexistent flag|Unexpected argument|Expected --|Missing required flag|Missing \d+ required arg/.test(err.message ?? '')) {
@@ -120,6 +128,11 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     }
     return super.catch(err)
   }
+}
+
+/** An error line for stderr: control characters removed. */
+function forTerminal(text: string): string {
+  return stripControl(text)
 }
 
 /** oclif's parse errors span lines ("Parsing --replicas \n\tExpected…"); kaos errors are one line. */

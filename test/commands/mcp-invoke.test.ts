@@ -140,6 +140,46 @@ describeOrSkip('kaos mcp invoke against other MCP servers', skip, () => {
     })
   })
 
+  describe('server text on a terminal', () => {
+    let server: SdkServer
+    before(async () => {
+      server = await startSdkServer({tools: [ansi, ansiError, ansiThrow]})
+    })
+    after(async () => {
+      await server?.close()
+    })
+
+    itTerminal('a tool result printed to a terminal has no escape sequences or control characters', async () => {
+      const r = await runCliInTerminal(['mcp', 'invoke', '--url', server.url, '--tool', 'ansi'])
+      assert.equal(r.code, 0, r.output)
+      assert.equal(r.output, `${ESCAPES_STRIPPED}\r\n`)
+    })
+
+    it('piped, the bytes are passed on unchanged', async () => {
+      const r = await runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'ansi'], {raw: true})
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stdout, `${ESCAPES}\n`)
+    })
+
+    it('a tool error: its content unchanged on stdout, the error line on stderr without escapes', async () => {
+      const r = await runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'ansi-error'], {raw: true})
+      assert.equal(r.code, 6)
+      assert.equal(r.stdout, `boom ${ESCAPES}\n`)
+      assert.equal(r.error, `tool "ansi-error" returned an error: boom ${ESCAPES_STRIPPED}`)
+      assert.ok(!r.stderr.includes(ESC))
+    })
+
+    it('a JSON-RPC error quoting server text: the error line without escapes; --json keeps them, escaped', async () => {
+      const r = await runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'ansi-throw'], {raw: true})
+      assert.equal(r.code, 6)
+      assert.equal(r.error, `tools/call ansi-throw failed: kaput ${ESCAPES_STRIPPED} (JSON-RPC error -32603)`)
+      assert.ok(!r.stderr.includes(ESC))
+      const j = await runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'ansi-throw', '--json'], {raw: true})
+      assert.equal(j.code, 6)
+      assert.ok(!j.stdout.includes(ESC), 'JSON escapes control characters')
+      assert.equal(JSON.parse(j.stdout).error.message, `tools/call ansi-throw failed: kaput ${ESCAPES} (JSON-RPC error -32603)`)
+    })
+  })
 })
 
 function itTerminal(title: string, fn: () => Promise<void>): void {

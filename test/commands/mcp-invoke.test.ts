@@ -140,6 +140,121 @@ describeOrSkip('kaos mcp invoke against other MCP servers', skip, () => {
     })
   })
 
+  describeOrSkip('progress, --timeout and --max-time (everything server)', everythingUnavailable(), () => {
+    let server: RunningServer
+    before(async () => {
+      server = await startEverything()
+    })
+    after(async () => {
+      await server?.stop()
+    })
+    const long = (...args: string[]) => runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'trigger-long-running-operation', ...args])
+
+    it('shows each progress notification on stderr; progress keeps a call longer than --timeout alive', async () => {
+      const t0 = Date.now()
+      const r = await long('--arg', 'duration=2.4', '--arg', 'steps=6', '--timeout', '1s')
+      assert.equal(r.code, 0, r.stderr)
+      assert.ok(Date.now() - t0 > 2400)
+      assert.equal(r.stdout, 'Long running operation completed. Duration: 2.4 seconds, Steps: 6.\n')
+      const lines = r.stderr.split('\n').filter((l) => l.includes('trigger-long-running-operation:'))
+      assert.deepEqual(
+        lines.map((l) => l.replace(/^\d\d:\d\d:\d\d /, '')),
+        ['1/6 (17%)', '2/6 (33%)', '3/6 (50%)', '4/6 (67%)', '5/6 (83%)', '6/6 (100%)'].map((p) => `trigger-long-running-operation: ${p}`),
+      )
+    })
+
+    it('without progress, --timeout still ends the call (exit 6, the message names --timeout)', async () => {
+      const r = await long('--arg', 'duration=3', '--arg', 'steps=1', '--timeout', '1s')
+      assert.equal(r.code, 6, r.stderr)
+      assert.equal(r.error, `no answer or progress to tools/call trigger-long-running-operation from ${server.url} within --timeout 1s`)
+      assert.equal(r.stdout, '')
+    })
+
+    it('--max-time cuts a call that keeps reporting progress (exit 6, the message names --max-time)', async () => {
+      const t0 = Date.now()
+      const r = await long('--arg', 'duration=6', '--arg', 'steps=12', '--timeout', '1s', '--max-time', '1.5s')
+      const took = Date.now() - t0
+      assert.equal(r.code, 6, r.stderr)
+      assert.equal(r.error, 'tools/call trigger-long-running-operation was still running after --max-time 1.5s; kaos cancelled it')
+      assert.deepEqual(r.suggestions, ['Raise --max-time if the tool needs longer.'])
+      assert.ok(took < 4000, `took ${took} ms`)
+      assert.match(r.stderr, /trigger-long-running-operation: 2\/12 \(17%\)/)
+    })
+
+    it('--json: no progress output, the raw result', async () => {
+      const r = await long('--arg', 'duration=0.6', '--arg', 'steps=3', '--json')
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stderr, '')
+      assert.match(JSON.parse(r.stdout).content[0].text, /^Long running operation completed/)
+    })
+
+    it('--max-time needs --tool and a duration', async () => {
+      assert.equal((await runCli(['mcp', 'invoke', '--url', server.url, '--max-time', '5s'])).error, '--max-time goes with --tool')
+      const bad = await long('--max-time', 'soon')
+      assert.equal(bad.code, 2)
+      assert.equal(bad.error, '--max-time "soon" is not a duration')
+    })
+  })
+
+  describe('progress and --max-time on a TypeScript SDK server', () => {
+    let server: SdkServer
+    before(async () => {
+      server = await startSdkServer({tools: [steps]})
+    })
+    after(async () => {
+      await server?.close()
+    })
+
+    it("the progress message is shown; --max-time cancels the call on the server", async () => {
+      const before = server.messages().length
+      const r = await runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'steps', '--arg', 'steps=50', '--arg', 'every=0.1', '--max-time', '1s'])
+      assert.equal(r.code, 6, r.stderr)
+      assert.equal(r.error, 'tools/call steps was still running after --max-time 1s; kaos cancelled it')
+      assert.match(r.stderr, /^\d\d:\d\d:\d\d steps: 3\/50 \(6%\) step 3$/m)
+      const sent = server.messages().slice(before)
+      const call = sent.find((m) => m.method === 'tools/call')!
+      assert.equal(typeof call.params._meta.progressToken, 'number', 'a progressToken goes with the call')
+      assert.deepEqual(
+        sent.filter((m) => m.method === 'notifications/cancelled').map((m) => m.params.requestId),
+        [call.id],
+      )
+      await server.waitFor(() => server.events.some((e) => e.type === 'abort' && e.requestId === call.id), 2000, 'the tool to be aborted')
+    })
+
+    itTerminal('on a terminal, progress is one line rewritten in place, and server text in it loses its escape sequences', async () => {
+      const r = await runCliInTerminal(['mcp', 'invoke', '--url', server.url, '--tool', 'steps', '--arg', 'steps=3', '--arg', `message=${ESC}]0;pwned${ESC}\\go${ESC}[1A`])
+      assert.equal(r.code, 0, r.output)
+      assert.ok(r.output.includes(`\r${ESC}[Ksteps: 1/3 (33%) go 1\r${ESC}[Ksteps: 2/3 (67%) go 2\r${ESC}[Ksteps: 3/3 (100%) go 3\r${ESC}[K`), JSON.stringify(r.output))
+      assert.ok(r.output.includes('did 3 steps'))
+      assert.ok(!r.output.includes('pwned') && !r.output.includes(`${ESC}[1A`), JSON.stringify(r.output))
+    })
+  })
+
+  describe('extra arguments', () => {
+    let server: SdkServer
+    before(async () => {
+      server = await startSdkServer({tools: [echo, strict]})
+    })
+    after(async () => {
+      await server?.close()
+    })
+
+    it('a schema without additionalProperties: false gets them, with a warning on stderr', async () => {
+      const r = await runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'echo', '--arg', 'text=hi', '--arg', 'texts=2'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stderr, /Warning: tool "echo" does not declare argument "texts"; sending it anyway \(its schema allows extra arguments\)\. Did you mean "text"\?/)
+      assert.deepEqual(JSON.parse(r.stdout), {text: 'hi', texts: '2'})
+    })
+
+    it('additionalProperties: false rejects them before the call (exit 2)', async () => {
+      const calls = server.messages().filter((m) => m.method === 'tools/call').length
+      const r = await runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'strict', '--arg', 'text=hi', '--arg', 'texts=2'])
+      assert.equal(r.code, 2)
+      assert.equal(r.error, 'tool "strict": unknown argument "texts". Did you mean "text"?')
+      assert.equal(server.messages().filter((m) => m.method === 'tools/call').length, calls, 'nothing was called')
+    })
+  })
+
   describe('server text on a terminal', () => {
     let server: SdkServer
     before(async () => {

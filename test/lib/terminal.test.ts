@@ -2,7 +2,9 @@
 // that arrives in pieces), credentials in URLs redacted, durations and progress as messages say them.
 import assert from 'node:assert/strict'
 
+import {formatProgress} from '../../src/cli/format/mcp.js'
 import {controlStripper, stripControl} from '../../src/cli/format/terminal.js'
+import {formatDuration, parseDuration} from '../../src/lib/duration.js'
 
 const ESCAPES = 'red \u001B[31mRED\u001B[0m title\u001B]0;pwned\u0007 st\u001B]8;;http://x\u001B\\link\u001B]8;;\u001B\\ clear\u001B[2J\u001B[?25l bell\u0007 c1\u009B2J cr\r tab\tnl\n done'
 const STRIPPED = 'red RED title stlink clear bell c12J cr tab\tnl\n done'
@@ -38,5 +40,20 @@ describe('controlStripper (streamed text)', () => {
     const out = s.push(`\u001B]0;${'x'.repeat(5000)}`) + s.push('after') + s.end()
     assert.ok(out.endsWith('after'))
     assert.ok(!out.includes('\u001B'))
+  })
+})
+
+describe('formatDuration', () => {
+  it('says durations the way the flags take them', () => {
+    assert.deepEqual([250, 1000, 1500, 60_000, 90_000, 5_400_000].map(formatDuration), ['250ms', '1s', '1.5s', '1m', '1m30s', '1h30m'])
+    for (const t of ['250ms', '1s', '1.5s', '1m30s', '1h30m']) assert.equal(formatDuration(parseDuration(t)), t)
+  })
+})
+
+describe('formatProgress', () => {
+  it('amount, total and percentage, then the message', () => {
+    assert.equal(formatProgress('slow', {progress: 3, total: 10, message: 'step 3'}), 'slow: 3/10 (30%) step 3')
+    assert.equal(formatProgress('slow', {progress: 0.333333, total: 1}), 'slow: 0.33/1 (33%)')
+    assert.equal(formatProgress('slow', {progress: 42}), 'slow: 42')
   })
 })

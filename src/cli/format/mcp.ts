@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {ExitCode, KaosError} from '../../lib/errors.js'
 import {type JsonSchema, describeSchema} from '../../lib/invoke/args.js'
 import type {McpActionResult} from '../../lib/invoke/mcp.js'
-import {type McpContent, type McpTool, type McpToolResult, firstLine} from '../../lib/mcp/session.js'
+import {type McpContent, type McpProgress, type McpTool, type McpToolResult, firstLine} from '../../lib/mcp/session.js'
 import {stripControl} from './terminal.js'
 
 const EXT: Record<string, string> = {
@@ -112,6 +112,13 @@ export function renderToolList(tools: McpTool[], describe: (s: JsonSchema | unde
 }
 
 export const TOOL_ERROR_EXIT = ExitCode.TOOL_ERROR
+
+/** One progress notification of a tool call, for the status line: `slow: 3/10 (30%) step 3`. */
+export function formatProgress(tool: string, p: McpProgress): string {
+  const n = (x: number) => String(Number(x.toFixed(2)))
+  const amount = p.total ? `${n(p.progress)}/${n(p.total)} (${Math.round((p.progress / p.total) * 100)}%)` : n(p.progress)
+  return `${tool}: ${amount}${p.message ? ` ${p.message}` : ''}`
+}
 
 /** What `--json` prints for each action: the MCP result itself, as the SDK returns it. */
 export function jsonShape(r: McpActionResult): unknown {

@@ -11,6 +11,7 @@ import type {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import type {Transport} from '@modelcontextprotocol/sdk/shared/transport.js'
 
 import {createHttpFetch, parseSse} from '../chat.js'
+import {formatDuration} from '../duration.js'
 import {ExitCode, KaosError} from '../errors.js'
 import type {JsonSchema} from '../invoke/args.js'
 
@@ -92,6 +93,20 @@ export interface McpPrompt {
   title?: string
   description?: string
   arguments?: Array<{name: string; description?: string; required?: boolean}>
+}
+
+/** A `notifications/progress` for a tool call. */
+export interface McpProgress {
+  progress: number
+  total?: number
+  message?: string
+}
+
+export interface McpCallOptions {
+  /** Progress notifications of this call (a progressToken is always sent: progress keeps the call alive). */
+  onProgress?: (p: McpProgress) => void
+  /** Hard cap on the whole call in ms, however much progress the server reports. */
+  maxTimeMs?: number
 }
 
 export interface McpSessionStats {
@@ -309,15 +324,16 @@ export class McpSession {
   }
 
   /**
-   * Run one SDK call with its own abort controller (aborted by the overall signal or by a broken
-   * stream), rethrowing the abort reason rather than the SDK's wrapped version.
+   * Run one SDK call with its own abort controller (aborted by the overall signal, by a broken
+   * stream or at `deadline`), rethrowing the abort reason rather than the SDK's wrapped version.
    */
-  private async guard<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async guard<T>(fn: (signal: AbortSignal) => Promise<T>, deadline?: {ms: number; error: () => Error}): Promise<T> {
     const ac = new AbortController()
     const outer = this.opts.signal
     const onOuter = () => ac.abort(outer!.reason)
     if (outer?.aborted) throw outer.reason
     outer?.addEventListener('abort', onOuter, {once: true})
+    const timer = deadline ? setTimeout(() => ac.abort(deadline.error()), deadline.ms) : undefined
     this.inflight.add(ac)
     try {
       return await fn(ac.signal)
@@ -325,6 +341,7 @@ export class McpSession {
       if (ac.signal.aborted) throw ac.signal.reason
       throw error
     } finally {
+      clearTimeout(timer)
       this.inflight.delete(ac)
       outer?.removeEventListener('abort', onOuter)
     }
@@ -343,9 +360,14 @@ export class McpSession {
    * Run a request; on 404 with a session (the server forgot it) re-initialize once and retry; on
    * a network failure of a read-only request, retry once if the caller allows it.
    */
-  private async request<T>(what: string, readOnly: boolean, fn: (c: Client, o: {timeout: number; signal: AbortSignal}) => Promise<T>): Promise<T> {
+  private async request<T>(
+    what: string,
+    readOnly: boolean,
+    fn: (c: Client, o: {timeout: number; signal: AbortSignal}) => Promise<T>,
+    deadline?: {ms: number; error: () => Error},
+  ): Promise<T> {
     const timeout = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    const attempt = () => this.guard((signal) => fn(this.client, {timeout, signal}))
+    const attempt = () => this.guard((signal) => fn(this.client, {timeout, signal}), deadline)
     try {
       return await attempt()
     } catch (error) {
@@ -399,9 +421,30 @@ export class McpSession {
     return tool
   }
 
-  /** Call a tool. A result with isError is returned, not thrown: the caller decides. */
-  async callTool(name: string, args: Record<string, unknown>): Promise<McpToolResult> {
-    return this.request(`tools/call ${name}`, false, (c, o) => c.callTool({name, arguments: args}, undefined, o)) as Promise<McpToolResult>
+  /**
+   * Call a tool. A result with isError is returned, not thrown: the caller decides. A
+   * progressToken goes with the call; each progress notification restarts the idle timeout (the
+   * session's timeoutMs), and `maxTimeMs` caps the whole call: past it the call is cancelled.
+   */
+  async callTool(name: string, args: Record<string, unknown>, opts: McpCallOptions = {}): Promise<McpToolResult> {
+    const what = `tools/call ${name}`
+    const deadline = opts.maxTimeMs
+      ? {
+          ms: opts.maxTimeMs,
+          error: () =>
+            new KaosError(`${what} was still running after --max-time ${formatDuration(opts.maxTimeMs!)}; kaos cancelled it`, {
+              exit: ExitCode.TOOL_ERROR,
+              code: 'MAX_TIME',
+              suggestions: ['Raise --max-time if the tool needs longer.'],
+            }),
+        }
+      : undefined
+    return this.request(
+      what,
+      false,
+      (c, o) => c.callTool({name, arguments: args}, undefined, {...o, onprogress: (p) => opts.onProgress?.(p), resetTimeoutOnProgress: true}),
+      deadline,
+    ) as Promise<McpToolResult>
   }
 
   async listResources(): Promise<McpResource[]> {
@@ -505,12 +548,19 @@ export class McpSession {
     }
     if (isMcpError(e)) {
       const msg = e.message.replace(/^MCP error -?\d+:\s*/, '')
-      if (e.code === -32001)
-        return new KaosError(`no answer to ${what} from ${this.target} within ${Math.round((this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)}s`, {
+      if (e.code === -32001) {
+        const limit = formatDuration(this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+        const call = what.startsWith('tools/call')
+        return new KaosError(`no ${call ? 'answer or progress' : 'answer'} to ${what} from ${this.target} within --timeout ${limit}`, {
           exit: ExitCode.TOOL_ERROR,
           code: 'TIMEOUT',
-          suggestions: ['Raise --timeout if the tool is slow.'],
+          suggestions: [
+            what === 'initialize'
+              ? 'A server that accepts connections and never answers: check that the URL is the MCP endpoint, or raise --timeout if it is slow to start.'
+              : 'Raise --timeout if the server is slow (progress notifications restart it during a tool call).',
+          ],
         })
+      }
       if (e.code === -32601) return new KaosError(`the MCP server at ${this.target} does not support ${what.split(' ')[0]}: ${msg}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_METHOD_NOT_FOUND'})
       return new KaosError(`${what} failed: ${msg} (JSON-RPC error ${e.code})`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_ERROR', data: e.data})
     }

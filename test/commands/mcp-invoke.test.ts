@@ -302,3 +302,148 @@ function itTerminal(title: string, fn: () => Promise<void>): void {
   if (reason) it.skip(`${title} [skipped: ${reason}]`, fn)
   else it(title, fn)
 }
+
+// Each case: a server that is not what kaos expects, and the one message that says so.
+const hints: Array<{name: string; server: () => Promise<LocalServer>; args?: string[]; code?: number; error: (url: string) => string | RegExp; suggestion?: RegExp; notSuggested?: RegExp}> = [
+  {
+    name: 'a web page (HTML, 200) is not an MCP endpoint',
+    server: () => startHttp((_q, res) => res.writeHead(200, {'content-type': 'text/html; charset=utf-8'}).end('<!doctype html><html><head><title>Welcome to nginx!</title></head><body><h1>Welcome</h1></body></html>')),
+    error: (url) => `${url} does not look like an MCP endpoint: initialize got HTTP 200 (text/html): an HTML page titled "Welcome to nginx!"`,
+    suggestion: /most servers answer MCP at \/mcp \(pass --path or fix --url\).*--transport sse/,
+  },
+  {
+    name: '405 is not an MCP endpoint',
+    server: () => startHttp((_q, res) => res.writeHead(405, {'content-type': 'text/plain', allow: 'GET'}).end('Method Not Allowed')),
+    error: (url) => `${url} does not look like an MCP endpoint: initialize got HTTP 405 (text/plain): Method Not Allowed`,
+    suggestion: /--path/,
+  },
+  {
+    name: '501 (an HTML error page without a title) is not an MCP endpoint',
+    server: () => startHttp((_q, res) => res.writeHead(501, {'content-type': 'text/html'}).end('<html><body><h1>Not Implemented</h1><p>POST is not supported here.</p></body></html>')),
+    error: (url) => `${url} does not look like an MCP endpoint: initialize got HTTP 501 (text/html): an HTML page: "Not Implemented POST is not supported here."`,
+  },
+  {
+    name: 'JSON that is not JSON-RPC is not an MCP endpoint',
+    server: () => startHttp((_q, res) => res.writeHead(200, {'content-type': 'application/json'}).end('{"status": "ok", "service": "billing"}')),
+    error: (url) => `${url} does not look like an MCP endpoint: initialize got HTTP 200 (application/json): {"status":"ok","service":"billing"}`,
+  },
+  {
+    name: '401 with WWW-Authenticate: the credentials hint',
+    server: () => startHttp((_q, res) => res.writeHead(401, {'www-authenticate': 'Bearer realm="mcp"', 'content-type': 'application/json'}).end('{"error": "invalid_token"}')),
+    error: (url) => `the MCP server at ${url} refused initialize: it wants credentials (HTTP 401: invalid_token)`,
+    suggestion: /--header Authorization="Bearer <token>"/,
+  },
+  {
+    name: '403 with WWW-Authenticate (insufficient scope): the credentials hint',
+    server: () => startHttp((_q, res) => res.writeHead(403, {'www-authenticate': 'Bearer error="insufficient_scope"'}).end()),
+    error: (url) => `the MCP server at ${url} refused initialize: it wants credentials (HTTP 403)`,
+    suggestion: /--header Authorization=/,
+  },
+  {
+    name: 'a plain 403: forbidden, neither an Origin nor a credentials diagnosis',
+    server: () => startHttp((_q, res) => res.writeHead(403, {'content-type': 'text/plain'}).end('Forbidden')),
+    error: (url) => `the MCP server at ${url} refused initialize (HTTP 403: Forbidden)`,
+    notSuggested: /DNS-rebinding/,
+  },
+  {
+    name: 'a listener that never answers: the --timeout message',
+    server: startSilent,
+    args: ['--timeout', '1s'],
+    error: (url) => `no answer to initialize from ${url} within --timeout 1s`,
+    suggestion: /accepts connections and never answers/,
+  },
+]
+
+describeConcurrent('kaos mcp invoke --url: hints that match the cause', skip, 2, (it) => {
+  for (const h of hints) {
+    it(h.name, async () => {
+      const server = await h.server()
+      try {
+        const t0 = Date.now()
+        const r = await runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'x', ...(h.args ?? [])])
+        assert.equal(r.code, h.code ?? 6, r.stderr)
+        const want = h.error(server.url)
+        if (typeof want === 'string') assert.equal(r.error, want)
+        else assert.match(r.error ?? '', want)
+        if (h.suggestion) assert.match(r.suggestions.join('\n'), h.suggestion)
+        if (h.notSuggested) assert.doesNotMatch(r.stderr, h.notSuggested)
+        assert.equal(r.stdout, '', 'nothing on stdout')
+        assert.ok(Date.now() - t0 < 5000)
+      } finally {
+        await server.close()
+      }
+    })
+  }
+
+  it("an SDK server's DNS-rebinding protection refusing the Host: says so, not \"pass Authorization\"", async () => {
+    const server = await startSdkServer({tools: [echo], allowedHosts: ['mcp.example.com']})
+    try {
+      const r = await runCli(['mcp', 'invoke', '--url', server.url])
+      assert.equal(r.code, 6)
+      const host = `127.0.0.1:${server.port}`
+      assert.equal(
+        r.error,
+        `the MCP server at ${server.url} refused initialize: its DNS-rebinding protection did not accept the Host or Origin header (HTTP 403: Invalid Host header: ${host})`,
+      )
+      assert.equal(
+        r.suggestions[0],
+        `kaos sent Host: ${host} and no Origin. Allow them on the server (rawpython: MCP_ALLOWED_HOSTS, MCP_ALLOWED_ORIGINS; TypeScript SDK: allowedHosts, allowedOrigins; FastMCP: transport_security), or send the Host it expects with --header Host=NAME.`,
+      )
+      assert.doesNotMatch(r.stderr, /Authorization/)
+      // The fix it names works.
+      const fixed = await runCli(['mcp', 'invoke', '--url', server.url, '--header', 'Host=mcp.example.com', '--tool', 'echo', '--arg', 'text=ok'])
+      assert.equal(fixed.code, 0, fixed.stderr)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('an SDK server refusing a foreign Origin: names the Origin sent', async () => {
+    const server = await startSdkServer({tools: [echo], allowedOrigins: ['http://localhost:3000']})
+    try {
+      const r = await runCli(['mcp', 'invoke', '--url', server.url, '--header', 'Origin=http://evil.example'])
+      assert.equal(r.code, 6)
+      assert.equal(
+        r.error,
+        `the MCP server at ${server.url} refused initialize: its DNS-rebinding protection did not accept the Host or Origin header (HTTP 403: Invalid Origin header: http://evil.example)`,
+      )
+      assert.match(r.suggestions[0], /^kaos sent Host: 127\.0\.0\.1:\d+ and Origin: http:\/\/evil\.example\. .*, or leave out --header Origin\.$/)
+      assert.doesNotMatch(r.stderr, /Authorization/)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describeOrSkip('kaos mcp invoke --url: rawpython refusing Origin (403) and Host (421)', skip || rawpythonUnavailable(), () => {
+  let raw: RunningServer
+  before(async () => {
+    raw = await startRawpython('def add(a: int, b: int) -> int:\n    """Add."""\n    return a + b\n', {MCP_ALLOWED_HOSTS: 'mcp.example.com'})
+  })
+  after(async () => {
+    await raw?.stop()
+  })
+
+  it('a foreign Origin: the DNS-rebinding diagnosis with the Origin sent', async () => {
+    const r = await runCli(['mcp', 'invoke', '--url', raw.url, '--header', 'Origin=http://evil.example'])
+    assert.equal(r.code, 6)
+    assert.equal(
+      r.error,
+      `the MCP server at ${raw.url} refused initialize: its DNS-rebinding protection did not accept the Host or Origin header (HTTP 403: Invalid Origin header: 'http://evil.example' is not allowed (list it in MCP_ALLOWED_ORIGINS))`,
+    )
+    assert.doesNotMatch(r.stderr, /Authorization/)
+  })
+
+  it('a Host it does not list (421), and the --header Host fix', async () => {
+    const r = await runCli(['mcp', 'invoke', '--url', raw.url])
+    assert.equal(r.code, 6)
+    assert.match(r.error ?? '', /refused initialize: its DNS-rebinding protection did not accept the Host or Origin header \(HTTP 421: Invalid Host header: '127\.0\.0\.1:\d+' is not allowed \(list it in MCP_ALLOWED_HOSTS\)\)$/)
+    const fixed = await runCli(['mcp', 'invoke', '--url', raw.url, '--header', 'Host=mcp.example.com', '--tool', 'add', '--arg', 'a=1', '--arg', 'b=2'])
+    assert.equal(fixed.code, 0, fixed.stderr)
+    assert.equal(fixed.stdout, '3\n')
+  })
+})
+
+function esc(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

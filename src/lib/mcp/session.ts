@@ -109,6 +109,15 @@ export interface McpCallOptions {
   maxTimeMs?: number
 }
 
+/** What the last HTTP answer that was not MCP said, for error messages that match the cause. */
+interface HttpAnswer {
+  status: number
+  contentType: string
+  wwwAuthenticate?: string
+  /** The start of the body. */
+  body: string
+}
+
 export interface McpSessionStats {
   /** HTTP requests sent (POST, GET, DELETE). */
   httpRequests: number
@@ -164,6 +173,8 @@ export class McpSession {
   private readonly inflight = new Set<AbortController>()
   /** `notifications/cancelled` messages on their way to the server. */
   private readonly cancellations = new Set<Promise<void>>()
+  /** The last HTTP answer that was an error or not MCP at all (see fetchFn). */
+  private lastAnswer?: HttpAnswer
   private toolCache?: McpTool[]
   private readonly target: string
   /** Our own connections, ended on close (the global fetch would keep them open for seconds). */
@@ -261,7 +272,16 @@ export class McpSession {
       const signals = [init?.signal, this.opts.signal].filter(Boolean) as AbortSignal[]
       const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
       const res = await this.http.fetch(url, {...init, signal})
-      if (method !== 'POST' || !res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res
+      const type = (res.headers.get('content-type') ?? '').toLowerCase()
+      const sse = type.includes('text/event-stream')
+      // Keep what an error or a non-MCP answer said (status, type, the start of the body): the
+      // SDK's errors keep the status at most, and the right hint depends on the rest.
+      if (!res.ok || (method === 'POST' && !sse && isInitialize(init?.body))) {
+        const text = await res.text().catch(() => '')
+        this.lastAnswer = {status: res.status, contentType: type, wwwAuthenticate: res.headers.get('www-authenticate') ?? undefined, body: text.slice(0, 4000)}
+        return new Response([204, 205, 304].includes(res.status) ? null : text, {status: res.status, statusText: res.statusText, headers: res.headers})
+      }
+      if (method !== 'POST' || !res.body || !sse) return res
       const ids = requestIds(init?.body)
       if (ids.length === 0) return res
       return new Response(this.watchStream(res.body, ids), {status: res.status, statusText: res.statusText, headers: res.headers})
@@ -530,22 +550,8 @@ export class McpSession {
       })
     }
     const status = httpStatusOf(e)
-    if (status !== undefined) {
-      const body = httpErrorBody(e.message)
-      if (status === 401 || status === 403)
-        return new KaosError(`the MCP server at ${this.target} refused ${what} (HTTP ${status}${body ? `: ${body}` : ''})`, {
-          exit: ExitCode.TOOL_ERROR,
-          code: 'MCP_UNAUTHORIZED',
-          suggestions: ['It wants credentials: pass --header Authorization="Bearer <token>" (kaos sends the token of runtimes with bearer auth itself).'],
-        })
-      if (status === 404 && what === 'initialize')
-        return new KaosError(`no MCP endpoint at ${this.target} (HTTP 404${body ? `: ${body}` : ''})`, {
-          exit: ExitCode.TOOL_ERROR,
-          code: 'MCP_NOT_FOUND',
-          suggestions: ['Check the path (most servers use /mcp; pass --path), and --transport sse for servers that only speak the older SSE transport.'],
-        })
-      return new KaosError(`the MCP server at ${this.target} answered HTTP ${status} to ${what}${body ? `: ${body}` : ''}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_HTTP_ERROR'})
-    }
+    const answer = this.lastAnswer
+    if (status !== undefined) return this.httpError(status, what, answer?.status === status ? answer : undefined, e.message)
     if (isMcpError(e)) {
       const msg = e.message.replace(/^MCP error -?\d+:\s*/, '')
       if (e.code === -32001) {
@@ -564,12 +570,102 @@ export class McpSession {
       if (e.code === -32601) return new KaosError(`the MCP server at ${this.target} does not support ${what.split(' ')[0]}: ${msg}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_METHOD_NOT_FOUND'})
       return new KaosError(`${what} failed: ${msg} (JSON-RPC error ${e.code})`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_ERROR', data: e.data})
     }
+    // The answer to initialize was not MCP: another content type, text that is not JSON, or JSON
+    // that is not JSON-RPC.
+    if (what === 'initialize' && answer && answer.status < 300) {
+      let jsonRpc = false
+      try {
+        jsonRpc = typeof JSON.parse(answer.body)?.jsonrpc === 'string'
+      } catch {
+        // not JSON
+      }
+      if (!jsonRpc) return this.notMcp(answer)
+    }
     if (e?.name === 'ZodError' || /invalid_type|Invalid input/.test(e?.message ?? ''))
       return new KaosError(`${what}: the server's answer does not follow the MCP schema: ${firstLine(e.message)}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_PROTOCOL_ERROR'})
     if (/Unexpected content type|Server's protocol version is not supported/i.test(e?.message ?? ''))
       return new KaosError(`${what}: ${firstLine(e.message)} (${this.target} may not be an MCP endpoint)`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_PROTOCOL_ERROR'})
     return e instanceof Error ? e : new Error(String(e))
   }
+
+  /** An HTTP error status, with the hint that matches its cause. */
+  private httpError(status: number, what: string, answer: HttpAnswer | undefined, sdkMessage: string): KaosError {
+    const body = answer ? describeBody(answer) : httpErrorBody(sdkMessage)
+    const said = `HTTP ${status}${body ? `: ${body}` : ''}`
+    // Host/Origin allowlists (DNS-rebinding protection) answer 403 (MCP spec, TypeScript SDK),
+    // 421 (Python SDK, rawpython) or 400 (Starlette's TrustedHostMiddleware).
+    if (status === 421 || ((status === 403 || status === 400) && /\b(origin|host)\b/i.test(body))) {
+      const headers = Object.fromEntries(Object.entries(this.opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
+      const host = headers.host ?? new URL(this.opts.url).host
+      const origin = headers.origin
+      return new KaosError(`the MCP server at ${this.target} refused ${what}: its DNS-rebinding protection did not accept the Host or Origin header (${said})`, {
+        exit: ExitCode.TOOL_ERROR,
+        code: 'MCP_ORIGIN_REFUSED',
+        suggestions: [
+          `kaos sent Host: ${host} and ${origin ? `Origin: ${origin}` : 'no Origin'}. Allow them on the server (rawpython: MCP_ALLOWED_HOSTS, MCP_ALLOWED_ORIGINS; TypeScript SDK: allowedHosts, allowedOrigins; FastMCP: transport_security)${origin ? ', or leave out --header Origin' : ', or send the Host it expects with --header Host=NAME'}.`,
+        ],
+      })
+    }
+    if (status === 401 || (status === 403 && answer?.wwwAuthenticate)) {
+      const scheme = answer?.wwwAuthenticate?.trim().split(/[\s,]/)[0]
+      return new KaosError(`the MCP server at ${this.target} refused ${what}: it wants credentials (${said})`, {
+        exit: ExitCode.TOOL_ERROR,
+        code: 'MCP_UNAUTHORIZED',
+        suggestions: [`Pass them with --header Authorization="${scheme && !/^bearer$/i.test(scheme) ? scheme : 'Bearer'} <token>" (kaos sends the token of runtimes with bearer auth itself).`],
+      })
+    }
+    if (status === 403)
+      return new KaosError(`the MCP server at ${this.target} refused ${what} (${said})`, {
+        exit: ExitCode.TOOL_ERROR,
+        code: 'MCP_FORBIDDEN',
+        suggestions: ['The server forbids this request: check the credentials it expects (--header Authorization=…) and any allowlist of clients on the server.'],
+      })
+    if (what === 'initialize' && status === 404)
+      return new KaosError(`no MCP endpoint at ${this.target} (${said})`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_NOT_FOUND', suggestions: [this.pathHint()]})
+    if (what === 'initialize' && (status === 405 || status === 501) && answer) return this.notMcp(answer)
+    return new KaosError(`the MCP server at ${this.target} answered ${said} to ${what}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_HTTP_ERROR'})
+  }
+
+  /** The answer to initialize shows this is not an MCP endpoint. */
+  private notMcp(answer: HttpAnswer): KaosError {
+    const type = answer.contentType.split(';')[0].trim()
+    const body = describeBody(answer)
+    return new KaosError(`${this.target} does not look like an MCP endpoint: initialize got HTTP ${answer.status}${type ? ` (${type})` : ''}${body ? `: ${body}` : ' with an empty body'}`, {
+      exit: ExitCode.TOOL_ERROR,
+      code: 'NOT_MCP_ENDPOINT',
+      suggestions: [this.pathHint()],
+    })
+  }
+
+  private pathHint(): string {
+    return this.opts.transport === 'sse'
+      ? 'Check the URL: with --transport sse it is the SSE stream (often /sse); servers that speak streamable HTTP answer POST at /mcp (leave out --transport sse).'
+      : 'Check the path: most servers answer MCP at /mcp (pass --path or fix --url); servers that only speak the older HTTP+SSE transport need --transport sse and their /sse URL.'
+  }
+}
+
+/** What an HTTP answer said, in one short line: an HTML page's title, a JSON error's message, or the text's start. */
+function describeBody(a: HttpAnswer): string {
+  const text = a.body.trim()
+  if (!text) return ''
+  if (a.contentType.includes('html') || /^<(!doctype|html)/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim()
+    if (title) return `an HTML page titled "${title}"`
+    const words = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()
+    return `an HTML page${words ? `: "${truncate(words, 120)}"` : ''}`
+  }
+  try {
+    const v = JSON.parse(text)
+    const m = v?.error?.message ?? (typeof v?.error === 'string' ? v.error : undefined) ?? v?.message ?? v?.detail
+    if (typeof m === 'string') return firstLine(m)
+    return truncate(JSON.stringify(v), 160)
+  } catch {
+    return truncate(text.replace(/\s+/g, ' '), 160)
+  }
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s
 }
 
 /** The useful part of the SDK's HTTP error text: the JSON-RPC error message when the body is one. */
@@ -583,6 +679,11 @@ function httpErrorBody(message: string): string {
     // not JSON
   }
   return firstLine(text)
+}
+
+/** Is this POST body the initialize request? */
+function isInitialize(body: unknown): boolean {
+  return typeof body === 'string' && body.includes('"initialize"') && /"method"\s*:\s*"initialize"/.test(body)
 }
 
 /** JSON-RPC request ids in a POST body (requests only, not notifications). */

@@ -1,6 +1,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {ExitCode, KaosError} from '../lib/errors.js'
+import {redactUserinfo} from '../lib/redact.js'
 import type {Registry, RegistrySource} from '../lib/registry.js'
 import {stripControl} from './format/terminal.js'
 
@@ -95,12 +96,14 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     for (const w of warnings) this.warn(w)
   }
 
+  /** `{"error": …}` for --json, with credentials in URLs redacted (server data included). */
   protected toErrorJson(err: unknown): unknown {
     if (err instanceof KaosError) {
-      return {error: {code: err.code, exit: err.exit, message: err.message, suggestions: err.suggestions, data: err.data}}
+      const data = err.data === undefined ? undefined : JSON.parse(redactUserinfo(JSON.stringify(err.data)))
+      return {error: {code: err.code, exit: err.exit, message: redactUserinfo(err.message), suggestions: err.suggestions.map(redactUserinfo), data}}
     }
     const e = err as {message?: string; oclif?: {exit?: number}}
-    return {error: {code: 'ERROR', exit: e.oclif?.exit ?? ExitCode.UNEXPECTED, message: e.message ?? String(err)}}
+    return {error: {code: 'ERROR', exit: e.oclif?.exit ?? ExitCode.UNEXPECTED, message: redactUserinfo(e.message ?? String(err))}}
   }
 
   protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
@@ -109,7 +112,7 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
         this.logJson(this.toErrorJson(err))
         this.exit(err.exit)
       }
-      // Messages quote servers (error bodies, tool errors): no escape sequences.
+      // Messages quote servers (error bodies, tool errors): no escape sequences, no credentials.
       const suggestions = err.suggestions.map(forTerminal)
       this.error(forTerminal(err.message), {exit: err.exit, suggestions: suggestions.length > 0 ? suggestions : undefined})
     }
@@ -130,9 +133,9 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** An error line for stderr: control characters removed. */
+/** An error line for stderr: credentials in URLs redacted, control characters removed. */
 function forTerminal(text: string): string {
-  return stripControl(text)
+  return stripControl(redactUserinfo(text))
 }
 
 /** oclif's parse errors span lines ("Parsing --replicas \n\tExpected…"); kaos errors are one line. */

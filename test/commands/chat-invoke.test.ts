@@ -13,6 +13,7 @@ const ESCAPES = 'red \u001B[31mRED\u001B[0m title\u001B]0;pwned\u0007 clear\u001
 const ESCAPES_STRIPPED = 'red RED title clear bell cr done'
 // Cut inside every sequence, as tokens may be.
 const CHUNKS = ['red \u001B[3', '1mRED\u001B', '[0m title\u001B]0;pw', 'ned\u0007 clear\u001B[2', 'J bell\u0007 cr\r done']
+const SECRET = 's3cret-pw'
 
 /** Answers by the user message: "ansi" (text with escapes), "fail" (a 500 quoting escapes), "hang" (never). */
 function chatServer(): Promise<LocalServer> {
@@ -66,5 +67,44 @@ describeOrSkip('kaos agent|modelapi invoke: model text on a terminal', cliUnavai
     assert.equal(r.code, 6)
     assert.equal(r.error, `${base} answered HTTP 500: upstream failed ${ESCAPES_STRIPPED}`)
     assert.ok(!r.stderr.includes(ESC))
+  })
+})
+
+describeConcurrent('kaos agent|modelapi invoke --url http://user:password@…: the password is never shown', cliUnavailable(), 2, (it) => {
+  const withCreds = (base: string) => base.replace('http://', `http://user:${SECRET}@`)
+  const redacted = (base: string) => base.replace('http://', 'http://***@')
+  // One server for the cases that need one, started by the first of them (they run concurrently).
+  let server: Promise<LocalServer> | undefined
+  const base = async () => {
+    server ??= chatServer()
+    return `http://127.0.0.1:${(await server).port}`
+  }
+  after(async () => {
+    await (await server)?.close()
+  })
+  const cases: Array<{name: string; url: () => Promise<string>; message: string; args?: string[]; code: number; error: (b: string) => string}> = [
+    {name: 'an HTTP error', url: base, message: 'fail', code: 6, error: (b) => `${b} answered HTTP 500: upstream failed ${ESCAPES_STRIPPED}`},
+    {name: 'a timeout', url: base, message: 'hang', args: ['--timeout', '500ms'], code: 6, error: (b) => `no complete answer from ${b} within --timeout 500ms`},
+    {name: 'nothing listening', url: async () => `http://127.0.0.1:${await freePort()}`, message: 'hi', code: 5, error: (b) => `cannot talk to ${b}: ECONNREFUSED`},
+  ]
+  for (const c of cases) {
+    for (const json of [false, true]) {
+      it(`${c.name}${json ? ' (--json)' : ' (DEBUG=*)'}`, async () => {
+        const b = await c.url()
+        const r = await runCli(['modelapi', 'invoke', '--url', withCreds(b), '--model', 'm', '-m', c.message, ...(c.args ?? []), ...(json ? ['--json'] : [])], {env: {DEBUG: json ? undefined : '*'}})
+        assert.equal(r.code, c.code, r.stderr)
+        if (json) assert.equal(JSON.parse(r.stdout).error.message, c.error(redacted(b)).replace(ESCAPES_STRIPPED, ESCAPES))
+        else assert.equal(r.error, c.error(redacted(b)))
+        assert.ok(!`${r.stdout}${r.stderr}`.includes(SECRET), 'the password is not in the output (DEBUG logs included)')
+      })
+    }
+  }
+
+  it('the credentials are used (HTTP Basic), and are in no output of a successful call', async () => {
+    const b = await base()
+    const r = await runCli(['agent', 'invoke', '--url', withCreds(b), '--model', 'm', '-m', 'ansi', '--json'], {env: {DEBUG: '*'}})
+    assert.equal(r.code, 0, r.stderr)
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(SECRET))
+    assert.equal((await server)!.requests.at(-1)!.headers.authorization, `Basic ${Buffer.from(`user:${SECRET}`).toString('base64')}`)
   })
 })

@@ -444,6 +444,52 @@ describeOrSkip('kaos mcp invoke --url: rawpython refusing Origin (403) and Host 
   })
 })
 
+describeConcurrent('kaos mcp invoke --url http://user:password@…: the password is never shown', skip, 2, (it) => {
+  const SECRET = 's3cret-pw'
+  const withCreds = (url: string) => url.replace('http://', `http://user:${SECRET}@`)
+  const redacted = (url: string) => url.replace('http://', 'http://***@')
+  const cases: Array<{name: string; server: () => Promise<LocalServer | SdkServer>; args?: string[]; code: number; error: (url: string) => RegExp}> = [
+    {name: 'nothing listening', server: async () => ({url: `http://127.0.0.1:${await freePort()}/mcp`, port: 0, requests: [], close: async () => {}}), code: 5, error: (u) => new RegExp(`^cannot talk to the MCP server at ${esc(u)}`)},
+    {name: 'a web page', server: () => startHttp((_q, res) => res.writeHead(200, {'content-type': 'text/html'}).end(`<title>at ${withCreds('http://x/')}</title>`)), code: 6, error: (u) => new RegExp(`^${esc(u)} does not look like an MCP endpoint: .*at http://\\*\\*\\*@x/`)},
+    {name: 'a 403', server: () => startHttp((_q, res) => res.writeHead(403).end('Forbidden')), code: 6, error: (u) => new RegExp(`^the MCP server at ${esc(u)} refused initialize`)},
+    {name: 'a silent listener', server: startSilent, args: ['--timeout', '500ms'], code: 6, error: (u) => new RegExp(`^no answer to initialize from ${esc(u)} within --timeout 500ms$`)},
+  ]
+  for (const c of cases) {
+    for (const json of [false, true]) {
+      it(`${c.name}${json ? ' (--json)' : ''}`, async () => {
+        const server = await c.server()
+        try {
+          const r = await runCli(['mcp', 'invoke', '--url', withCreds(server.url), ...(c.args ?? []), ...(json ? ['--json'] : [])], {env: {DEBUG: json ? undefined : '*'}})
+          assert.equal(r.code, c.code, r.stderr)
+          const message = json ? JSON.parse(r.stdout).error.message : r.error
+          assert.match(message, c.error(redacted(server.url)))
+          assert.ok(!`${r.stdout}${r.stderr}`.includes(SECRET), 'the password is not in the output (DEBUG logs included)')
+        } finally {
+          await server.close()
+        }
+      })
+    }
+  }
+
+  it('the credentials are used (HTTP Basic), and are in no output of a successful call', async () => {
+    const server = await startSdkServer({tools: [echo]})
+    try {
+      const r = await runCli(['mcp', 'invoke', '--url', withCreds(server.url), '--tool', 'echo', '--arg', 'text=hi', '--json'], {env: {DEBUG: '*'}})
+      assert.equal(r.code, 0, r.stderr)
+      assert.ok(!`${r.stdout}${r.stderr}`.includes(SECRET))
+      assert.equal(server.requests[0].headers.authorization, `Basic ${Buffer.from(`user:${SECRET}`).toString('base64')}`)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a URL that does not parse (a raw "/" in the password) is not echoed with it', async () => {
+    const r = await runCli(['mcp', 'invoke', '--url', 'http://user:pa/ss@127.0.0.1:1/mcp'])
+    assert.equal(r.code, 2)
+    assert.ok(!r.stderr.includes('pa/ss'), r.stderr)
+  })
+})
+
 function esc(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import {formatProgress} from '../../src/cli/format/mcp.js'
 import {controlStripper, stripControl} from '../../src/cli/format/terminal.js'
 import {formatDuration, parseDuration} from '../../src/lib/duration.js'
+import {redactUrl, redactUserinfo} from '../../src/lib/redact.js'
 
 const ESCAPES = 'red \u001B[31mRED\u001B[0m title\u001B]0;pwned\u0007 st\u001B]8;;http://x\u001B\\link\u001B]8;;\u001B\\ clear\u001B[2J\u001B[?25l bell\u0007 c1\u009B2J cr\r tab\tnl\n done'
 const STRIPPED = 'red RED title stlink clear bell c12J cr tab\tnl\n done'
@@ -40,6 +41,26 @@ describe('controlStripper (streamed text)', () => {
     const out = s.push(`\u001B]0;${'x'.repeat(5000)}`) + s.push('after') + s.end()
     assert.ok(out.endsWith('after'))
     assert.ok(!out.includes('\u001B'))
+  })
+})
+
+describe('redactUrl / redactUserinfo', () => {
+  it('replaces user:password@ with ***@ and leaves the rest as given', () => {
+    assert.equal(redactUrl('http://user:pw@127.0.0.1:8000'), 'http://***@127.0.0.1:8000')
+    assert.equal(redactUrl('https://tok@h/mcp?q=1'), 'https://***@h/mcp?q=1')
+    assert.equal(redactUrl('http://u:p@ss@h/x?y=a@b'), 'http://***@h/x?y=a@b')
+    assert.equal(redactUrl('http://h/a@b'), 'http://h/a@b')
+    assert.equal(redactUrl('http://h:1/mcp'), 'http://h:1/mcp')
+  })
+
+  it('a string that is not a URL (a raw "/" in the password) loses everything up to the last "@"', () => {
+    assert.equal(redactUrl('http://user:pa/ss@h/mcp'), 'http://***@h/mcp')
+  })
+
+  it('finds credentials in free text: messages, util.inspect output, several URLs', () => {
+    assert.equal(redactUserinfo("argv: [ '--url', 'http://u:p@h:1/x' ]"), "argv: [ '--url', 'http://***@h:1/x' ]")
+    assert.equal(redactUserinfo('from http://a:b@x/ to https://c@y.z:2/'), 'from http://***@x/ to https://***@y.z:2/')
+    assert.equal(redactUserinfo('mail a@b.c at http://h/p@q'), 'mail a@b.c at http://h/p@q')
   })
 })
 

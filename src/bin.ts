@@ -4,6 +4,8 @@ import {execute} from '@oclif/core/execute'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {redactUserinfo} from './lib/redact.js'
+
 /**
  * oclif plugins kaos ships, and when they are loaded: only for their own commands and for help
  * (which lists them). Every other command starts without reading their manifests. Their command
@@ -24,6 +26,12 @@ function pluginsFor(argv: string[]): string[] {
 
 // Linked ESM plugins (kaos plugins link) are loaded as they are; oclif's notice about it is noise.
 process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1'
+
+// DEBUG logs (oclif's and kaos's) print argv and URLs: credentials in URLs stay out of them.
+if (process.env.DEBUG) {
+  const write = process.stderr.write.bind(process.stderr) as (...a: unknown[]) => boolean
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? redactUserinfo(chunk) : chunk, ...rest)) as typeof process.stderr.write
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 await execute({loadOptions: {root, pluginAdditions: {core: pluginsFor(process.argv.slice(2))}}})

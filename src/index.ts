@@ -68,6 +68,8 @@ export * as Args from '@oclif/core/args'
 export * as Flags from '@oclif/core/flags'
 export {KaosCommand, type KaosFlags, type KaosArgs} from './cli/base-command.js'
 export {EXIT_CODES, ExitCode, KaosError, exitCodeTable} from './lib/errors.js'
+// For messages that may quote a URL (bin/run.js applies it to DEBUG logs).
+export {redactUrl, redactUserinfo} from './lib/redact.js'
 export type {Runtime, RuntimeSpec, Registry} from './lib/registry.js'
 export {RUNTIMES_HOOK, PIN_ENV, type RuntimesHook, type RuntimesHookOptions, type RuntimesHookResult, type RuntimeInput} from './lib/plugins.js'
 // oclif hook (package.json oclif.hooks plugins:postinstall/postuninstall): keeps kaos-cli importable by installed plugins.

@@ -4,8 +4,10 @@ import * as Flags from '@oclif/core/flags'
 
 import {ExitCode, KaosError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
+import {redactUserinfo} from '../lib/redact.js'
 import {didYouMean} from '../lib/suggest.js'
 import type {Registry, RegistrySource} from '../lib/registry.js'
+import {stripControl} from './format/terminal.js'
 
 export type KaosFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KaosCommand)['baseFlags'] & T['flags']>
 export type KaosArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -115,12 +117,14 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     for (const w of warnings) this.warn(w)
   }
 
+  /** `{"error": …}` for --json, with credentials in URLs redacted (server data included). */
   protected toErrorJson(err: unknown): unknown {
     if (err instanceof KaosError) {
-      return {error: {code: err.code, exit: err.exit, message: err.message, suggestions: err.suggestions, data: err.data}}
+      const data = err.data === undefined ? undefined : JSON.parse(redactUserinfo(JSON.stringify(err.data)))
+      return {error: {code: err.code, exit: err.exit, message: redactUserinfo(err.message), suggestions: err.suggestions.map(redactUserinfo), data}}
     }
     const e = err as {message?: string; oclif?: {exit?: number}}
-    return {error: {code: 'ERROR', exit: e.oclif?.exit ?? ExitCode.UNEXPECTED, message: e.message ?? String(err)}}
+    return {error: {code: 'ERROR', exit: e.oclif?.exit ?? ExitCode.UNEXPECTED, message: redactUserinfo(e.message ?? String(err))}}
   }
 
   /** ` Did you mean --registry?` for "Nonexistent flag: --regsitry", from this command's flags. */
@@ -139,7 +143,14 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
         this.logJson(this.toErrorJson(err))
         this.exit(err.exit)
       }
-      this.error(err.message, {exit: err.exit, suggestions: err.suggestions.length > 0 ? err.suggestions : undefined})
+      // Messages quote servers (error bodies, tool errors): no escape sequences, no credentials.
+      const suggestions = err.suggestions.map(forTerminal)
+      this.error(forTerminal(err.message), {exit: err.exit, suggestions: suggestions.length > 0 ? suggestions : undefined})
+    }
+    try {
+      err.message = forTerminal(err.message ?? '')
+    } catch {
+      // a read-only message: printed as it is
     }
     // oclif's own parse errors (unknown flag, bad option) are invalid input too.
     if (err.oclif?.exit === 2 || /Nonexistent flags?|Unexpected argument|Expected --|Missing required flag|Missing \d+ required arg/.test(err.message ?? '')) {
@@ -152,6 +163,11 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     }
     return super.catch(err)
   }
+}
+
+/** An error line for stderr: credentials in URLs redacted, control characters removed. */
+function forTerminal(text: string): string {
+  return stripControl(redactUserinfo(text))
 }
 
 /** oclif's parse errors span lines ("Parsing --replicas \n\tExpected…"); kaos errors are one line. */

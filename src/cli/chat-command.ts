@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {KaosCommand} from './base-command.js'
+import {controlStripper, stripControl} from './format/terminal.js'
 import type {ChatMessage} from '../lib/chat.js'
 import {parseDuration} from '../lib/duration.js'
 import {invalid} from '../lib/errors.js'
@@ -43,6 +44,9 @@ export abstract class ChatCommand extends KaosCommand<typeof ChatCommand> {
     const headers = parseHeaders(flags.header)
     const messages: ChatMessage[] = [...(flags.system ? [{role: 'system' as const, content: flags.system}] : []), {role: 'user', content: flags.message}]
     const json = this.jsonEnabled()
+    // A model's text reaches a terminal without escape sequences; piped, it is passed on as it is.
+    const terminal = Boolean(process.stdout.isTTY)
+    const stripper = terminal ? controlStripper() : undefined
     let printed = false
     const {result, model} = await withHeld(async (hold) => {
       const [{chatCompletion}, target] = await Promise.all([import('../lib/chat.js'), import('../lib/invoke/target.js')])
@@ -68,7 +72,7 @@ export abstract class ChatCommand extends KaosCommand<typeof ChatCommand> {
           flags.stream && !json
             ? (text) => {
                 printed = true
-                process.stdout.write(text)
+                process.stdout.write(stripper ? stripper.push(text) : text)
               }
             : undefined,
       })
@@ -76,8 +80,8 @@ export abstract class ChatCommand extends KaosCommand<typeof ChatCommand> {
     })
     if (json) return {model: result.model ?? model, content: result.content, finishReason: result.finishReason, usage: result.usage, ...(flags.stream ? {chunks: result.chunks} : {raw: result.raw})}
     if (flags.stream) {
-      if (printed) process.stdout.write('\n')
-    } else this.log(result.content)
+      if (printed) process.stdout.write(`${stripper?.end() ?? ''}\n`)
+    } else this.log(terminal ? stripControl(result.content) : result.content)
     return result
   }
 }

@@ -7,6 +7,7 @@ import http from 'node:http'
 import https from 'node:https'
 import {Readable} from 'node:stream'
 
+import {formatDuration} from './duration.js'
 import {ExitCode, KaosError} from './errors.js'
 
 export type FetchFn = (url: string | URL, init?: RequestInit) => Promise<Response>
@@ -167,7 +168,7 @@ async function chatWith(
     if (error instanceof KaosError) throw error
     if (opts.signal?.aborted) throw opts.signal.reason
     if (timeout.aborted)
-      throw new KaosError(`no answer from ${target} within ${Math.round(timeoutMs / 1000)}s`, {exit: ExitCode.TOOL_ERROR, code: 'TIMEOUT', suggestions: ['Raise --timeout (models can be slow to load).']})
+      throw new KaosError(`no complete answer from ${target} within --timeout ${formatDuration(timeoutMs)}`, {exit: ExitCode.TOOL_ERROR, code: 'TIMEOUT', suggestions: ['Raise --timeout (models can be slow to load).']})
     const e = error as Error
     if (e instanceof Error && networkError(e)) {
       const better = await opts.explainNetworkError?.(e).catch(() => undefined)

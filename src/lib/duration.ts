@@ -25,3 +25,13 @@ export function age(from: string | undefined, now = Date.now()): string {
   if (s < 172_800) return `${Math.floor(s / 3600)}h`
   return `${Math.floor(s / 86_400)}d`
 }
+
+/** A duration for messages, the way flags take it: 250ms, 2s, 1.5s, 5m, 1h30m. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`
+  const h = Math.floor(ms / 3_600_000)
+  const m = Math.floor((ms % 3_600_000) / 60_000)
+  const s = Math.round((ms % 60_000) / 1000)
+  return [h && `${h}h`, m && `${m}m`, s && `${s}s`].filter(Boolean).join('') || '0s'
+}

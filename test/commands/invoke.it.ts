@@ -251,7 +251,7 @@ describeOrSkip('kaos mcp invoke: slack-mcp-server with the bearer token kaos gen
   it('without the token the server refuses (exit 6): kaos is what sends it', async () => {
     const r = await kaos(['mcp', 'invoke', 'slack', '--no-auth'], ns)
     assert.equal(r.code, 6, r.stderr)
-    assert.match(r.error ?? '', /refused initialize \(HTTP 401: Unauthorized/)
+    assert.match(r.error ?? '', /refused initialize: it wants credentials \(HTTP 401: Unauthorized/)
   })
 
   it('a wrong token is refused too', async () => {

@@ -6,7 +6,8 @@ import {join} from 'node:path'
 import {ExitCode, KaosError} from '../../lib/errors.js'
 import {type JsonSchema, describeSchema} from '../../lib/invoke/args.js'
 import type {McpActionResult} from '../../lib/invoke/mcp.js'
-import {type McpContent, type McpTool, type McpToolResult, firstLine} from '../../lib/mcp/session.js'
+import {type McpContent, type McpProgress, type McpTool, type McpToolResult, firstLine} from '../../lib/mcp/session.js'
+import {stripControl} from './terminal.js'
 
 const EXT: Record<string, string> = {
   'image/png': 'png',
@@ -110,23 +111,14 @@ export function renderToolList(tools: McpTool[], describe: (s: JsonSchema | unde
   return lines.join('\n')
 }
 
-/**
- * Text from a server, made safe for a terminal: ANSI/OSC escape sequences and other control
- * characters (except newline and tab) are removed, so a tool result cannot move the cursor,
- * retitle the window or hide text. Only applied when the output is a terminal.
- */
-export function stripControl(text: string): string {
-  return (
-    text
-      // OSC … BEL/ST, CSI … final byte, other ESC sequences
-      .replace(/\u001B\][\s\S]*?(?:\u0007|\u001B\\)/g, '')
-      .replace(/\u001B\[[0-?]*[ -/]*[@-~]/g, '')
-      .replace(/\u001B[@-Z\\-_]/g, '')
-      .replace(/[\u0000-\u0008\u000B-\u001F\u007F\u0080-\u009F]/g, '')
-  )
-}
-
 export const TOOL_ERROR_EXIT = ExitCode.TOOL_ERROR
+
+/** One progress notification of a tool call, for the status line: `slow: 3/10 (30%) step 3`. */
+export function formatProgress(tool: string, p: McpProgress): string {
+  const n = (x: number) => String(Number(x.toFixed(2)))
+  const amount = p.total ? `${n(p.progress)}/${n(p.total)} (${Math.round((p.progress / p.total) * 100)}%)` : n(p.progress)
+  return `${tool}: ${amount}${p.message ? ` ${p.message}` : ''}`
+}
 
 /** What `--json` prints for each action: the MCP result itself, as the SDK returns it. */
 export function jsonShape(r: McpActionResult): unknown {
@@ -166,7 +158,8 @@ export function printMcpResult(r: McpActionResult, opts: {outputDir?: string; te
       if (text) lines.push(text)
       if (r.result.isError) {
         const first = (r.result.content ?? []).find((c) => c.type === 'text')?.text?.split('\n').find((l) => l.trim()) ?? ''
-        const error = new KaosError(`tool "${r.tool}" returned an error${first ? `: ${safe(first).slice(0, 300)}` : ''}`, {exit: ExitCode.TOOL_ERROR, code: 'TOOL_ERROR', data: r.result})
+        // Control characters in it are removed when errors are printed (cli/base-command.ts).
+        const error = new KaosError(`tool "${r.tool}" returned an error${first ? `: ${first.slice(0, 300)}` : ''}`, {exit: ExitCode.TOOL_ERROR, code: 'TOOL_ERROR', data: r.result})
         return {stdout: safe(lines.join('\n')), notes, error}
       }
       break

@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {KaosCommand} from '../../cli/base-command.js'
 import {withHeld} from '../../cli/interrupt.js'
+import {StatusLine} from '../../cli/progress.js'
 import {parseDuration} from '../../lib/duration.js'
 import {invalid} from '../../lib/errors.js'
 import {parseArgFlags, parseArgsJson, parseHeaders} from '../../lib/invoke/args.js'
@@ -20,9 +21,11 @@ export default class McpInvoke extends KaosCommand<typeof McpInvoke> {
 
 Runtimes with bearer auth (slack) get their token from the Secret kaos created (or the Secret the AUTH_TOKEN env refers to) and kaos sends "Authorization: Bearer …". --url talks to any MCP endpoint directly, skipping the cluster.
 
-Text content is printed as is, JSON pretty-printed; images, audio and binary resources are saved to files (--output-dir, default a new temporary directory) and their paths printed. --json prints the raw MCP result.
+A tool call sends a progressToken: the server's progress notifications are shown on stderr (one updating line on a terminal, plain lines otherwise, nothing with --json) and each one restarts --timeout; --max-time caps the whole call however much progress arrives. Ctrl-C cancels the call on the server (notifications/cancelled) and ends the session before exiting (130).
 
-Exit codes: 2 bad arguments (checked before the call, the schema is shown); 5 no Ready pod, pod lost mid-call, or server unreachable; 6 the tool returned isError, the server answered an error, refused the credentials, or timed out; 8 no such MCPServer, tool or prompt.`
+Text content is printed as is (on a terminal without escape sequences), JSON pretty-printed; images, audio and binary resources are saved to files (--output-dir, default a new temporary directory) and their paths printed. --json prints the raw MCP result.
+
+Exit codes: 2 bad arguments (checked before the call, the schema is shown); 5 no Ready pod, pod lost mid-call, or server unreachable; 6 the tool returned isError, the server answered an error, refused the request, is not an MCP endpoint, or timed out (--timeout, --max-time); 8 no such MCPServer, tool or prompt.`
 
   static examples = [
     {description: 'List the tools of MCPServer calc', command: '<%= config.bin %> <%= command.id %> calc -n tools'},
@@ -46,7 +49,8 @@ Exit codes: 2 bad arguments (checked before the call, the schema is shown); 5 no
     header: Flags.string({char: 'H', description: 'Extra HTTP header NAME=VALUE (repeatable)', multiple: true}),
     transport: Flags.string({description: "MCP transport (default: the runtime's, else http)", options: ['http', 'sse']}),
     path: Flags.string({description: "MCP path on the server (default: the deployed endpoint's, else the runtime's, else /mcp)"}),
-    timeout: Flags.string({description: 'How long to wait for each answer from the server', default: '60s'}),
+    timeout: Flags.string({description: "How long to wait for each answer from the server (a tool call's progress notifications restart it)", default: '60s'}),
+    'max-time': Flags.string({description: 'Cap on the whole tool call, progress or not (e.g. 10m); past it the call is cancelled'}),
     'local-port': Flags.integer({description: 'Local port of the port-forward (default: a free one)', min: 1, max: 65535}),
     'output-dir': Flags.string({description: 'Directory for images and binary content (default: a new temporary directory)'}),
     'skip-validation': Flags.boolean({description: 'Send the arguments even if they do not fit the input schema'}),
@@ -62,13 +66,15 @@ Exit codes: 2 bad arguments (checked before the call, the schema is shown); 5 no
     if (flags.url && args.name) throw invalid('give an MCPServer NAME or --url, not both')
     if (!flags.url && !args.name) throw invalid('an MCPServer NAME (or --url) is required', ['kaos mcp invoke NAME -n NAMESPACE, or kaos mcp invoke --url http://127.0.0.1:8000/mcp'])
     const timeoutMs = parseDuration(flags.timeout)
+    const maxTimeMs = flags['max-time'] === undefined ? undefined : parseDuration(flags['max-time'], '--max-time')
+    if (maxTimeMs !== undefined && !flags.tool) throw invalid('--max-time goes with --tool')
     const headers = parseHeaders(flags.header)
     // Parse the arguments before connecting: a typo fails fast.
     const json = parseArgsJson(flags.args)
     const pairs = parseArgFlags(flags.arg)
     const skipValidation = flags['skip-validation']
     const action: McpAction = flags.tool
-      ? {kind: 'call', tool: flags.tool, json, args: pairs, skipValidation}
+      ? {kind: 'call', tool: flags.tool, json, args: pairs, skipValidation, maxTimeMs}
       : flags.prompt
         ? {kind: 'prompt', name: flags.prompt, json, args: pairs, skipValidation}
         : flags.resource
@@ -80,6 +86,7 @@ Exit codes: 2 bad arguments (checked before the call, the schema is shown); 5 no
               : {kind: 'list-tools'}
     const transport = flags.transport as McpTransportKind | undefined
 
+    const status = new StatusLine(this.jsonEnabled())
     const result = await withHeld(async (hold) => {
       const [{McpSession}, {runMcpAction}, target] = await Promise.all([
         import('../../lib/mcp/session.js'),
@@ -113,8 +120,9 @@ Exit codes: 2 bad arguments (checked before the call, the schema is shown); 5 no
           retryAfterNetworkError: fwd ? () => fwd.failover() : undefined,
         }),
       )
-      return runMcpAction(session, action)
-    })
+      const format = await import('../../cli/format/mcp.js')
+      return runMcpAction(session, action, {onProgress: (tool, p) => status.update(format.formatProgress(tool, p))})
+    }).finally(() => status.clear())
     return this.print(result)
   }
 

@@ -1,13 +1,13 @@
 // What `kaos mcp invoke` does once connected: list or call tools, read resources, get prompts.
 // Arguments are checked against the tool's (or prompt's) schema before anything is sent.
 import {ExitCode, KaosError} from '../errors.js'
-import type {McpPrompt, McpResource, McpResourceTemplate, McpSession, McpTool, McpToolResult} from '../mcp/session.js'
+import type {McpProgress, McpPrompt, McpResource, McpResourceTemplate, McpSession, McpTool, McpToolResult} from '../mcp/session.js'
 import {didYouMeanText} from '../suggest.js'
 import {type JsonSchema, type RawArg, buildArguments} from './args.js'
 
 export type McpAction =
   | {kind: 'list-tools'}
-  | {kind: 'call'; tool: string; json: Record<string, unknown>; args: RawArg[]; skipValidation?: boolean}
+  | {kind: 'call'; tool: string; json: Record<string, unknown>; args: RawArg[]; skipValidation?: boolean; maxTimeMs?: number}
   | {kind: 'prompt'; name: string; json: Record<string, unknown>; args: RawArg[]; skipValidation?: boolean}
   | {kind: 'resource'; uri: string}
   | {kind: 'list-resources'}
@@ -33,8 +33,13 @@ export type McpActionResult =
   | {kind: 'list-resources'; resources: McpResource[]; resourceTemplates: McpResourceTemplate[]}
   | {kind: 'list-prompts'; prompts: McpPrompt[]}
 
+export interface McpActionHooks {
+  /** The progress a tool call reports, as it arrives. */
+  onProgress?: (tool: string, p: McpProgress) => void
+}
+
 /** Run one action on an open session. A tool result with `isError` is returned, not thrown. */
-export async function runMcpAction(session: McpSession, action: McpAction): Promise<McpActionResult> {
+export async function runMcpAction(session: McpSession, action: McpAction, hooks: McpActionHooks = {}): Promise<McpActionResult> {
   switch (action.kind) {
     case 'list-tools': {
       const tools = await session.listTools()
@@ -45,7 +50,8 @@ export async function runMcpAction(session: McpSession, action: McpAction): Prom
       const tool = await session.getTool(action.tool)
       const warnings: string[] = []
       const args = buildArguments({what: `tool "${action.tool}"`, schema: tool.inputSchema, json: action.json, args: action.args, skipValidation: action.skipValidation, warnings})
-      return {kind: 'call', tool: action.tool, result: await session.callTool(action.tool, args), warnings}
+      const result = await session.callTool(action.tool, args, {maxTimeMs: action.maxTimeMs, onProgress: (p) => hooks.onProgress?.(action.tool, p)})
+      return {kind: 'call', tool: action.tool, result, warnings}
     }
     case 'prompt': {
       const prompts = await session.listPrompts()

@@ -9,8 +9,11 @@ import {invalid} from '../errors.js'
 import type {Kind} from '../kinds.js'
 import type {McpTransportKind} from '../mcp/session.js'
 import {ANNOTATION_ENDPOINT, ANNOTATION_RUNTIME} from '../names.js'
+import {redactUrl} from '../redact.js'
 import type {Registry, RegistrySource, Runtime} from '../registry.js'
 import {documentOf, getDeployment} from '../workloads.js'
+
+export {redactUrl} from '../redact.js'
 
 export interface McpTarget {
   /** The MCP endpoint, e.g. http://127.0.0.1:40123/mcp. */
@@ -40,11 +43,6 @@ export function parseHttpUrl(url: string, flag: string): URL {
   }
   if (!/^https?:$/.test(u.protocol)) throw invalid(`${flag} must be http:// or https://, not ${u.protocol}`)
   return u
-}
-
-/** A URL with any `user:password@` removed, for messages and JSON output. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@')
 }
 
 export interface McpTargetOptions {

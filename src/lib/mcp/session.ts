@@ -11,6 +11,7 @@ import type {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import type {Transport} from '@modelcontextprotocol/sdk/shared/transport.js'
 
 import {createHttpFetch, parseSse} from '../chat.js'
+import {formatDuration} from '../duration.js'
 import {ExitCode, KaosError} from '../errors.js'
 import type {JsonSchema} from '../invoke/args.js'
 
@@ -94,6 +95,29 @@ export interface McpPrompt {
   arguments?: Array<{name: string; description?: string; required?: boolean}>
 }
 
+/** A `notifications/progress` for a tool call. */
+export interface McpProgress {
+  progress: number
+  total?: number
+  message?: string
+}
+
+export interface McpCallOptions {
+  /** Progress notifications of this call (a progressToken is always sent: progress keeps the call alive). */
+  onProgress?: (p: McpProgress) => void
+  /** Hard cap on the whole call in ms, however much progress the server reports. */
+  maxTimeMs?: number
+}
+
+/** What the last HTTP answer that was not MCP said, for error messages that match the cause. */
+interface HttpAnswer {
+  status: number
+  contentType: string
+  wwwAuthenticate?: string
+  /** The start of the body. */
+  body: string
+}
+
 export interface McpSessionStats {
   /** HTTP requests sent (POST, GET, DELETE). */
   httpRequests: number
@@ -147,8 +171,10 @@ export class McpSession {
   private closed = false
   /** Controllers of requests in flight, failed together when their connection breaks. */
   private readonly inflight = new Set<AbortController>()
-  /** HTTP requests not answered yet (e.g. a cancellation notification on its way). */
-  private readonly pendingSends = new Set<Promise<Response>>()
+  /** `notifications/cancelled` messages on their way to the server. */
+  private readonly cancellations = new Set<Promise<void>>()
+  /** The last HTTP answer that was an error or not MCP at all (see fetchFn). */
+  private lastAnswer?: HttpAnswer
   private toolCache?: McpTool[]
   private readonly target: string
   /** Our own connections, ended on close (the global fetch would keep them open for seconds). */
@@ -214,7 +240,26 @@ export class McpSession {
         reconnectionOptions: {maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1},
       })
     }
+    this.trackCancellations()
     await this.guard((signal) => this.client.connect(this.transport, {timeout: this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal}))
+  }
+
+  /**
+   * The SDK sends `notifications/cancelled` when a request is aborted or times out, without
+   * waiting for it; remember those sends so the session can end only after the server heard them.
+   */
+  private trackCancellations(): void {
+    const t = this.transport
+    const send = t.send.bind(t)
+    t.send = (message, options) => {
+      const sent = send(message, options)
+      if ((message as {method?: string}).method === 'notifications/cancelled') {
+        const settled = sent.catch(() => {})
+        this.cancellations.add(settled)
+        settled.finally(() => this.cancellations.delete(settled))
+      }
+      return sent
+    }
   }
 
   /** fetch for the SDK: counts requests, honours the overall signal, detects broken answer streams. */
@@ -226,11 +271,17 @@ export class McpSession {
       this.stats.httpRequests++
       const signals = [init?.signal, this.opts.signal].filter(Boolean) as AbortSignal[]
       const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
-      const sent = this.http.fetch(url, {...init, signal})
-      this.pendingSends.add(sent)
-      sent.finally(() => this.pendingSends.delete(sent)).catch(() => {})
-      const res = await sent
-      if (method !== 'POST' || !res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res
+      const res = await this.http.fetch(url, {...init, signal})
+      const type = (res.headers.get('content-type') ?? '').toLowerCase()
+      const sse = type.includes('text/event-stream')
+      // Keep what an error or a non-MCP answer said (status, type, the start of the body): the
+      // SDK's errors keep the status at most, and the right hint depends on the rest.
+      if (!res.ok || (method === 'POST' && !sse && isInitialize(init?.body))) {
+        const text = await res.text().catch(() => '')
+        this.lastAnswer = {status: res.status, contentType: type, wwwAuthenticate: res.headers.get('www-authenticate') ?? undefined, body: text.slice(0, 4000)}
+        return new Response([204, 205, 304].includes(res.status) ? null : text, {status: res.status, statusText: res.statusText, headers: res.headers})
+      }
+      if (method !== 'POST' || !res.body || !sse) return res
       const ids = requestIds(init?.body)
       if (ids.length === 0) return res
       return new Response(this.watchStream(res.body, ids), {status: res.status, statusText: res.statusText, headers: res.headers})
@@ -293,15 +344,16 @@ export class McpSession {
   }
 
   /**
-   * Run one SDK call with its own abort controller (aborted by the overall signal or by a broken
-   * stream), rethrowing the abort reason rather than the SDK's wrapped version.
+   * Run one SDK call with its own abort controller (aborted by the overall signal, by a broken
+   * stream or at `deadline`), rethrowing the abort reason rather than the SDK's wrapped version.
    */
-  private async guard<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async guard<T>(fn: (signal: AbortSignal) => Promise<T>, deadline?: {ms: number; error: () => Error}): Promise<T> {
     const ac = new AbortController()
     const outer = this.opts.signal
     const onOuter = () => ac.abort(outer!.reason)
     if (outer?.aborted) throw outer.reason
     outer?.addEventListener('abort', onOuter, {once: true})
+    const timer = deadline ? setTimeout(() => ac.abort(deadline.error()), deadline.ms) : undefined
     this.inflight.add(ac)
     try {
       return await fn(ac.signal)
@@ -309,6 +361,7 @@ export class McpSession {
       if (ac.signal.aborted) throw ac.signal.reason
       throw error
     } finally {
+      clearTimeout(timer)
       this.inflight.delete(ac)
       outer?.removeEventListener('abort', onOuter)
     }
@@ -327,9 +380,14 @@ export class McpSession {
    * Run a request; on 404 with a session (the server forgot it) re-initialize once and retry; on
    * a network failure of a read-only request, retry once if the caller allows it.
    */
-  private async request<T>(what: string, readOnly: boolean, fn: (c: Client, o: {timeout: number; signal: AbortSignal}) => Promise<T>): Promise<T> {
+  private async request<T>(
+    what: string,
+    readOnly: boolean,
+    fn: (c: Client, o: {timeout: number; signal: AbortSignal}) => Promise<T>,
+    deadline?: {ms: number; error: () => Error},
+  ): Promise<T> {
     const timeout = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    const attempt = () => this.guard((signal) => fn(this.client, {timeout, signal}))
+    const attempt = () => this.guard((signal) => fn(this.client, {timeout, signal}), deadline)
     try {
       return await attempt()
     } catch (error) {
@@ -383,9 +441,30 @@ export class McpSession {
     return tool
   }
 
-  /** Call a tool. A result with isError is returned, not thrown: the caller decides. */
-  async callTool(name: string, args: Record<string, unknown>): Promise<McpToolResult> {
-    return this.request(`tools/call ${name}`, false, (c, o) => c.callTool({name, arguments: args}, undefined, o)) as Promise<McpToolResult>
+  /**
+   * Call a tool. A result with isError is returned, not thrown: the caller decides. A
+   * progressToken goes with the call; each progress notification restarts the idle timeout (the
+   * session's timeoutMs), and `maxTimeMs` caps the whole call: past it the call is cancelled.
+   */
+  async callTool(name: string, args: Record<string, unknown>, opts: McpCallOptions = {}): Promise<McpToolResult> {
+    const what = `tools/call ${name}`
+    const deadline = opts.maxTimeMs
+      ? {
+          ms: opts.maxTimeMs,
+          error: () =>
+            new KaosError(`${what} was still running after --max-time ${formatDuration(opts.maxTimeMs!)}; kaos cancelled it`, {
+              exit: ExitCode.TOOL_ERROR,
+              code: 'MAX_TIME',
+              suggestions: ['Raise --max-time if the tool needs longer.'],
+            }),
+        }
+      : undefined
+    return this.request(
+      what,
+      false,
+      (c, o) => c.callTool({name, arguments: args}, undefined, {...o, onprogress: (p) => opts.onProgress?.(p), resetTimeoutOnProgress: true}),
+      deadline,
+    ) as Promise<McpToolResult>
   }
 
   async listResources(): Promise<McpResource[]> {
@@ -427,20 +506,26 @@ export class McpSession {
    */
   async interrupt(): Promise<void> {
     if (this.closed) return
-    // The requests themselves stay open until close() (the SDK's transport owns them); wait only
-    // for the cancellations the abort makes the SDK send.
-    const before = new Set(this.pendingSends)
-    this.failInflight(new KaosError('interrupted', {exit: ExitCode.UNEXPECTED}))
-    await new Promise((r) => setImmediate(r))
-    await Promise.allSettled([...this.pendingSends].filter((p) => !before.has(p)))
+    await this.cancelInflight(new KaosError('interrupted', {exit: ExitCode.UNEXPECTED}))
     await this.close()
+  }
+
+  /**
+   * Abort the requests in flight (the SDK sends `notifications/cancelled` for each) and wait, at
+   * most a second, until those notifications are sent: a DELETE that overtook them would end the
+   * session with the tool still running, on servers that do not stop work with their sessions.
+   */
+  private async cancelInflight(reason: Error): Promise<void> {
+    this.failInflight(reason)
+    if (this.cancellations.size === 0) return
+    await Promise.race([Promise.allSettled([...this.cancellations]), new Promise((r) => setTimeout(r, 1000).unref())])
   }
 
   /** End the session on the server (best effort, bounded) and release everything. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.failInflight(new Error('session closed'))
+    await this.cancelInflight(new Error('session closed'))
     const t = this.transport
     if (t && t.sessionId && typeof t.terminateSession === 'function' && !this.opts.signal?.aborted) {
       // DELETE ends the server's session; never let a slow server hold the exit.
@@ -465,32 +550,36 @@ export class McpSession {
       })
     }
     const status = httpStatusOf(e)
-    if (status !== undefined) {
-      const body = httpErrorBody(e.message)
-      if (status === 401 || status === 403)
-        return new KaosError(`the MCP server at ${this.target} refused ${what} (HTTP ${status}${body ? `: ${body}` : ''})`, {
-          exit: ExitCode.TOOL_ERROR,
-          code: 'MCP_UNAUTHORIZED',
-          suggestions: ['It wants credentials: pass --header Authorization="Bearer <token>" (kaos sends the token of runtimes with bearer auth itself).'],
-        })
-      if (status === 404 && what === 'initialize')
-        return new KaosError(`no MCP endpoint at ${this.target} (HTTP 404${body ? `: ${body}` : ''})`, {
-          exit: ExitCode.TOOL_ERROR,
-          code: 'MCP_NOT_FOUND',
-          suggestions: ['Check the path (most servers use /mcp; pass --path), and --transport sse for servers that only speak the older SSE transport.'],
-        })
-      return new KaosError(`the MCP server at ${this.target} answered HTTP ${status} to ${what}${body ? `: ${body}` : ''}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_HTTP_ERROR'})
-    }
+    const answer = this.lastAnswer
+    if (status !== undefined) return this.httpError(status, what, answer?.status === status ? answer : undefined, e.message)
     if (isMcpError(e)) {
       const msg = e.message.replace(/^MCP error -?\d+:\s*/, '')
-      if (e.code === -32001)
-        return new KaosError(`no answer to ${what} from ${this.target} within ${Math.round((this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)}s`, {
+      if (e.code === -32001) {
+        const limit = formatDuration(this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+        const call = what.startsWith('tools/call')
+        return new KaosError(`no ${call ? 'answer or progress' : 'answer'} to ${what} from ${this.target} within --timeout ${limit}`, {
           exit: ExitCode.TOOL_ERROR,
           code: 'TIMEOUT',
-          suggestions: ['Raise --timeout if the tool is slow.'],
+          suggestions: [
+            what === 'initialize'
+              ? 'A server that accepts connections and never answers: check that the URL is the MCP endpoint, or raise --timeout if it is slow to start.'
+              : 'Raise --timeout if the server is slow (progress notifications restart it during a tool call).',
+          ],
         })
+      }
       if (e.code === -32601) return new KaosError(`the MCP server at ${this.target} does not support ${what.split(' ')[0]}: ${msg}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_METHOD_NOT_FOUND'})
       return new KaosError(`${what} failed: ${msg} (JSON-RPC error ${e.code})`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_ERROR', data: e.data})
+    }
+    // The answer to initialize was not MCP: another content type, text that is not JSON, or JSON
+    // that is not JSON-RPC.
+    if (what === 'initialize' && answer && answer.status < 300) {
+      let jsonRpc = false
+      try {
+        jsonRpc = typeof JSON.parse(answer.body)?.jsonrpc === 'string'
+      } catch {
+        // not JSON
+      }
+      if (!jsonRpc) return this.notMcp(answer)
     }
     if (e?.name === 'ZodError' || /invalid_type|Invalid input/.test(e?.message ?? ''))
       return new KaosError(`${what}: the server's answer does not follow the MCP schema: ${firstLine(e.message)}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_PROTOCOL_ERROR'})
@@ -498,6 +587,85 @@ export class McpSession {
       return new KaosError(`${what}: ${firstLine(e.message)} (${this.target} may not be an MCP endpoint)`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_PROTOCOL_ERROR'})
     return e instanceof Error ? e : new Error(String(e))
   }
+
+  /** An HTTP error status, with the hint that matches its cause. */
+  private httpError(status: number, what: string, answer: HttpAnswer | undefined, sdkMessage: string): KaosError {
+    const body = answer ? describeBody(answer) : httpErrorBody(sdkMessage)
+    const said = `HTTP ${status}${body ? `: ${body}` : ''}`
+    // Host/Origin allowlists (DNS-rebinding protection) answer 403 (MCP spec, TypeScript SDK),
+    // 421 (Python SDK, rawpython) or 400 (Starlette's TrustedHostMiddleware).
+    if (status === 421 || ((status === 403 || status === 400) && /\b(origin|host)\b/i.test(body))) {
+      const headers = Object.fromEntries(Object.entries(this.opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
+      const host = headers.host ?? new URL(this.opts.url).host
+      const origin = headers.origin
+      return new KaosError(`the MCP server at ${this.target} refused ${what}: its DNS-rebinding protection did not accept the Host or Origin header (${said})`, {
+        exit: ExitCode.TOOL_ERROR,
+        code: 'MCP_ORIGIN_REFUSED',
+        suggestions: [
+          `kaos sent Host: ${host} and ${origin ? `Origin: ${origin}` : 'no Origin'}. Allow them on the server (rawpython: MCP_ALLOWED_HOSTS, MCP_ALLOWED_ORIGINS; TypeScript SDK: allowedHosts, allowedOrigins; FastMCP: transport_security)${origin ? ', or leave out --header Origin' : ', or send the Host it expects with --header Host=NAME'}.`,
+        ],
+      })
+    }
+    if (status === 401 || (status === 403 && answer?.wwwAuthenticate)) {
+      const scheme = answer?.wwwAuthenticate?.trim().split(/[\s,]/)[0]
+      return new KaosError(`the MCP server at ${this.target} refused ${what}: it wants credentials (${said})`, {
+        exit: ExitCode.TOOL_ERROR,
+        code: 'MCP_UNAUTHORIZED',
+        suggestions: [`Pass them with --header Authorization="${scheme && !/^bearer$/i.test(scheme) ? scheme : 'Bearer'} <token>" (kaos sends the token of runtimes with bearer auth itself).`],
+      })
+    }
+    if (status === 403)
+      return new KaosError(`the MCP server at ${this.target} refused ${what} (${said})`, {
+        exit: ExitCode.TOOL_ERROR,
+        code: 'MCP_FORBIDDEN',
+        suggestions: ['The server forbids this request: check the credentials it expects (--header Authorization=…) and any allowlist of clients on the server.'],
+      })
+    if (what === 'initialize' && status === 404)
+      return new KaosError(`no MCP endpoint at ${this.target} (${said})`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_NOT_FOUND', suggestions: [this.pathHint()]})
+    if (what === 'initialize' && (status === 405 || status === 501) && answer) return this.notMcp(answer)
+    return new KaosError(`the MCP server at ${this.target} answered ${said} to ${what}`, {exit: ExitCode.TOOL_ERROR, code: 'MCP_HTTP_ERROR'})
+  }
+
+  /** The answer to initialize shows this is not an MCP endpoint. */
+  private notMcp(answer: HttpAnswer): KaosError {
+    const type = answer.contentType.split(';')[0].trim()
+    const body = describeBody(answer)
+    return new KaosError(`${this.target} does not look like an MCP endpoint: initialize got HTTP ${answer.status}${type ? ` (${type})` : ''}${body ? `: ${body}` : ' with an empty body'}`, {
+      exit: ExitCode.TOOL_ERROR,
+      code: 'NOT_MCP_ENDPOINT',
+      suggestions: [this.pathHint()],
+    })
+  }
+
+  private pathHint(): string {
+    return this.opts.transport === 'sse'
+      ? 'Check the URL: with --transport sse it is the SSE stream (often /sse); servers that speak streamable HTTP answer POST at /mcp (leave out --transport sse).'
+      : 'Check the path: most servers answer MCP at /mcp (pass --path or fix --url); servers that only speak the older HTTP+SSE transport need --transport sse and their /sse URL.'
+  }
+}
+
+/** What an HTTP answer said, in one short line: an HTML page's title, a JSON error's message, or the text's start. */
+function describeBody(a: HttpAnswer): string {
+  const text = a.body.trim()
+  if (!text) return ''
+  if (a.contentType.includes('html') || /^<(!doctype|html)/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim()
+    if (title) return `an HTML page titled "${title}"`
+    const words = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()
+    return `an HTML page${words ? `: "${truncate(words, 120)}"` : ''}`
+  }
+  try {
+    const v = JSON.parse(text)
+    const m = v?.error?.message ?? (typeof v?.error === 'string' ? v.error : undefined) ?? v?.message ?? v?.detail
+    if (typeof m === 'string') return firstLine(m)
+    return truncate(JSON.stringify(v), 160)
+  } catch {
+    return truncate(text.replace(/\s+/g, ' '), 160)
+  }
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s
 }
 
 /** The useful part of the SDK's HTTP error text: the JSON-RPC error message when the body is one. */
@@ -511,6 +679,11 @@ function httpErrorBody(message: string): string {
     // not JSON
   }
   return firstLine(text)
+}
+
+/** Is this POST body the initialize request? */
+function isInitialize(body: unknown): boolean {
+  return typeof body === 'string' && body.includes('"initialize"') && /"method"\s*:\s*"initialize"/.test(body)
 }
 
 /** JSON-RPC request ids in a POST body (requests only, not notifications). */

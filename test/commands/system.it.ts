@@ -58,7 +58,7 @@ describeOrSkip('kaos system install / runtimes / uninstall', skip, function () {
     const team = file('team.yaml', 'runtimes:\n  weather:\n    type: python\n    image: example.com/weather:latest\n    description: Weather tools\n')
     const first = json(await kaos(['system', 'install', '--system-namespace', sys, '--registry', team, '--wait', '--json']))
     assert.deepEqual(first.results.map((r: any) => `${r.kind}:${r.action}`), ['Namespace:created', 'ConfigMap:created'])
-    assert.deepEqual(first.runtimes, ['custom', 'kubernetes', 'rawpython', 'slack', 'weather'])
+    assert.deepEqual(first.runtimes, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'github', 'kubernetes', 'memory', 'rawpython', 'slack', 'weather'])
     const cm = await admin().get(`/api/v1/namespaces/${sys}/configmaps/kaos-mcp-runtimes`)
     assert.equal(cm.metadata.labels['app.kubernetes.io/managed-by'], 'kaos')
     assert.equal(cm.metadata.labels['kaos.tools/component'], 'system')

@@ -1,0 +1,93 @@
+// The CLI's own surface, through the built binary: unknown commands and flags (exit 2 with a
+// did-you-mean, never a prompt, also on a terminal), -h, `kaos version`, and a Docker engine that
+// answers its ping but never the build.
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import http from 'node:http'
+import {join} from 'node:path'
+
+import {BIN, cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
+import {describeOrSkip} from '../helpers/mocha.js'
+
+const skip = cliUnavailable()
+
+/** Run kaos on a pseudo-terminal (util-linux `script`), with CI unset: what a person at a shell gets. */
+function onTerminal(args: string[]): Promise<{code: number; out: string; ms: number}> {
+  const started = Date.now()
+  const env = {...process.env, CI: '', TERM: 'xterm', HOME: tempDir('kaos-tty-home-')}
+  delete (env as Record<string, string | undefined>).CI
+  const cmd = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+  return new Promise((resolve) => {
+    execFile('script', ['-qefc', cmd, '/dev/null'], {env, timeout: 20_000}, (err, stdout) => {
+      resolve({code: err ? Number((err as {code?: number}).code ?? 1) : 0, out: stdout.replace(/\x1B\[[0-9;?]*[A-Za-z]/g, ''), ms: Date.now() - started})
+    })
+  })
+}
+
+describeOrSkip('the CLI surface', skip, () => {
+  it('an unknown command is exit 2 with a did-you-mean; --json gives the JSON error (oclif\'s 127 is gone)', async () => {
+    const r = await runCli(['mcp', 'lst'])
+    assert.equal(r.code, 2)
+    assert.equal(r.error, '"kaos mcp lst" is not a kaos command. Did you mean "kaos mcp list"?')
+    const j = await runCli(['mcp', 'lst', '--json'])
+    assert.equal(j.code, 2)
+    assert.deepEqual(JSON.parse(j.stdout).error, {
+      code: 'INVALID_INPUT',
+      exit: 2,
+      message: '"kaos mcp lst" is not a kaos command. Did you mean "kaos mcp list"?',
+      suggestions: ['Run `kaos --help` to see the commands, or `kaos mcp list --help`.'],
+    })
+    const verb = await runCli(['depoy'])
+    assert.equal(verb.error, '"kaos depoy" is not a kaos command. Did you mean "kaos agent deploy" or "kaos mcp deploy" or "kaos modelapi deploy"?')
+  })
+
+  it('on a terminal, with CI unset, an unknown command still never asks: it answers and exits 2 at once', async () => {
+    const r = await onTerminal(['mcp', 'lst'])
+    assert.equal(r.code, 2, r.out)
+    assert.match(r.out, /"kaos mcp lst" is not a kaos command\. Did you mean "kaos mcp list"\?/)
+    assert.doesNotMatch(r.out, /\(y\/n\)|\? \(Y\/n\)/i)
+  })
+
+  it('a mistyped flag gets a did-you-mean (exit 2)', async () => {
+    const r = await runCli(['mcp', 'list', '--namespce', 'x'])
+    assert.equal(r.code, 2)
+    assert.equal(r.error, 'Nonexistent flag: --namespce. Did you mean --namespace?')
+  })
+
+  it('-h is --help; `kaos version` and --version agree; version --json has the facts', async () => {
+    const h = await runCli(['mcp', 'list', '-h'])
+    assert.equal(h.code, 0)
+    assert.match(h.stdout, /^List MCP servers/)
+    const v = await runCli(['version'])
+    const vv = await runCli(['--version'])
+    assert.equal(v.stdout, vv.stdout)
+    const j = JSON.parse((await runCli(['version', '--json'])).stdout)
+    assert.equal(j.node, process.versions.node)
+    assert.match(j.version, /^\d+\.\d+\.\d+/)
+  })
+
+  it('a Docker engine that answers its ping but never the build: --timeout ends the build (exit 9)', async () => {
+    const dir = tempDir('kaos-stall-')
+    const sock = join(dir, 'docker.sock')
+    const engine = http.createServer((req, res) => {
+      if (req.url?.includes('/_ping')) return res.end('OK')
+      // /build: read the context, then say nothing.
+      req.resume()
+    })
+    await new Promise<void>((r) => engine.listen(sock, r))
+    try {
+      const proj = join(dir, 'proj')
+      mkdirSync(proj)
+      writeFileSync(join(proj, 'Dockerfile'), 'FROM scratch\n')
+      const t0 = Date.now()
+      const r = await runCli(['mcp', 'build', '--path', proj, '--name', 'stall', '--timeout', '2s'], {env: {DOCKER_HOST: `unix://${sock}`}})
+      assert.equal(r.code, 9, r.stderr)
+      assert.match(r.error ?? '', /^the build of stall:sha-[0-9a-f]+ did not finish within 2s \(--timeout\): the Docker engine at unix:\/\/.*docker\.sock stopped answering/)
+      assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`)
+    } finally {
+      engine.closeAllConnections()
+      engine.close()
+    }
+  })
+})

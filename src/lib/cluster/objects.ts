@@ -1,7 +1,8 @@
 // Reading and deleting single objects and lists by kind: the primitives the named query modules
 // (workloads, namespaces, registry-configmap, …) are written with.
-import type {Cluster} from './client.js'
-import {collectionPath, isNamespaced, objectPath} from './paths.js'
+import {ApiError, type Cluster} from './client.js'
+import {KaosError} from '../errors.js'
+import {OPTIONAL_KINDS, collectionPath, isNamespaced, objectPath} from './paths.js'
 
 /** A reference to one object, as kaos reports it. */
 export interface ObjectRef {
@@ -39,6 +40,20 @@ export async function listObjects<T = any>(cluster: Cluster, kind: string, opts:
     signal: opts.signal,
   })
   return list.items ?? []
+}
+
+/**
+ * The objects of one kind a workload may own. A kind the cluster does not serve (HTTPRoute without
+ * the Gateway API: 404) or the user may not list (403) has none: kaos cannot have made any there.
+ */
+export async function listOwnedKind<T = any>(cluster: Cluster, kind: string, opts: ListOptions = {}): Promise<T[]> {
+  if (!OPTIONAL_KINDS.has(kind)) return listObjects<T>(cluster, kind, opts)
+  try {
+    return await listObjects<T>(cluster, kind, opts)
+  } catch (error) {
+    if ((error instanceof ApiError && error.status === 404) || (error instanceof KaosError && error.code === 'FORBIDDEN')) return []
+    throw error
+  }
 }
 
 /** Delete one object; 404 counts as success. Returns whether it existed. */

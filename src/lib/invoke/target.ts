@@ -78,7 +78,7 @@ export async function mcpWorkloadTarget(cluster: Cluster, name: string, opts: Mc
   const transport = opts.transport ?? (runtime?.transport === 'sse' ? 'sse' : 'http')
   const headers = {...opts.headers}
   const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')
-  if (runtime?.auth && !hasAuth && !opts.noAuth) {
+  if (runtime && !hasAuth && !opts.noAuth) {
     const {token, warning} = await readBearerToken(cluster, d, runtime, name, ns)
     if (warning) opts.warn?.(warning)
     if (token) headers.Authorization = `Bearer ${token}`

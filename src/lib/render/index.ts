@@ -4,17 +4,21 @@ import {invalid} from '../errors.js'
 import {type Registry, ownImageRef} from '../registry.js'
 import {renderAgent} from './agent.js'
 import {type KubernetesObject} from './common.js'
-import {ANNOTATION_INVENTORY} from '../names.js'
+import {ANNOTATION_INVENTORY, workloadLabels} from '../names.js'
+import {egressOf} from '../serving.js'
+import {exposeObject} from './expose.js'
 import {type RenderResult, renderMCPServer} from './mcpserver.js'
 import {modelAPIPort, renderModelAPI} from './modelapi.js'
+import {type ApiServerAddresses, agentPolicy, mcpServerPolicy, modelAPIPolicy} from './network-policy.js'
 
 export * from './common.js'
 export {type RenderResult, renderMCPServer} from './mcpserver.js'
 export {litellmConfig, modelAPIPort, renderModelAPI} from './modelapi.js'
 export {renderAgent} from './agent.js'
+export {type ApiServerAddresses} from './network-policy.js'
 
 /** Apply order: identities and config before the workloads that mount them. */
-export const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Deployment', 'Service']
+export const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'NetworkPolicy', 'Deployment', 'Service', 'PodDisruptionBudget', 'Ingress', 'HTTPRoute']
 
 /** Sort objects into apply order (stable within a kind). */
 export function sortForApply(objects: KubernetesObject[]): KubernetesObject[] {
@@ -48,6 +52,8 @@ export interface RenderContext {
   modelAPIPorts?: Record<string, number>
   /** MCPServer ports known from the cluster, by name (default 8000). Documents in the same set are added automatically. */
   mcpServerPorts?: Record<string, number>
+  /** Where pods reach the API server, for NetworkPolicies of runtimes that need it (read by deploy). */
+  apiServer?: ApiServerAddresses
 }
 
 /** Namespace for one document: its own, or the context's; a mismatch with an explicit -n is an error. */
@@ -56,6 +62,10 @@ export function namespaceFor(doc: KaosDoc, ctx: Pick<RenderContext, 'namespace' 
   if (own && ctx.namespaceExplicit && own !== ctx.namespace)
     throw invalid(`${doc.kind} "${doc.metadata.name}": metadata.namespace "${own}" does not match -n ${ctx.namespace}`, ['Drop one of them, or make them agree.'])
   return own ?? ctx.namespace
+}
+
+function withPolicy(r: RenderResult, p: {policy: KubernetesObject; warnings: string[]}): RenderResult {
+  return {objects: [...r.objects, p.policy], warnings: [...r.warnings, ...p.warnings]}
 }
 
 /**
@@ -77,13 +87,26 @@ export function render(docs: KaosDoc[], ctx: RenderContext): RenderResult {
 
   const objects: KubernetesObject[] = []
   const warnings: string[] = []
+  const {defaults} = ctx.registry
   for (const doc of docs) {
     const namespace = namespaceFor(doc, ctx)
+    const labels = workloadLabels(doc.kind, doc.metadata.name, doc.metadata.labels)
+    const policy = doc.spec.networkPolicy ?? defaults.networkPolicy
     let r: RenderResult
-    if (doc.kind === 'MCPServer')
-      r = renderMCPServer(doc, resolveRuntime(doc, ctx.registry), {namespace, authToken: ctx.authTokens?.[doc.metadata.name], adapterImage: ownImageRef('stdio-adapter', ctx.registry.defaults.imageRegistry)})
-    else if (doc.kind === 'Agent') r = renderAgent(doc, {namespace, defaults: ctx.registry.defaults, modelAPIPorts, mcpServerPorts})
-    else r = renderModelAPI(doc, {namespace, defaults: ctx.registry.defaults})
+    if (doc.kind === 'MCPServer') {
+      const runtime = resolveRuntime(doc, ctx.registry)
+      r = renderMCPServer(doc, runtime, {namespace, authToken: ctx.authTokens?.[doc.metadata.name], adapterImage: ownImageRef('stdio-adapter', defaults.imageRegistry)})
+      if (policy) r = withPolicy(r, mcpServerPolicy(doc, {namespace, labels, port: runtime.port, ...egressOf(doc, runtime), runtime: runtime.name, apiServer: ctx.apiServer}))
+      if (doc.spec.expose) r.objects.push(exposeObject(doc.kind, doc.metadata.name, namespace, labels, doc.spec.expose, runtime.port, runtime.path))
+    } else if (doc.kind === 'Agent') {
+      r = renderAgent(doc, {namespace, defaults, modelAPIPorts, mcpServerPorts})
+      const modelAPIPort = modelAPIPorts[doc.spec.modelAPI] ?? defaults.modelAPI.proxy.port
+      if (policy) r = withPolicy(r, agentPolicy(doc, {namespace, labels, port: defaults.agent.port, modelAPIPort, mcpServerPorts, peerPort: defaults.agent.port}))
+      if (doc.spec.expose) r.objects.push(exposeObject(doc.kind, doc.metadata.name, namespace, labels, doc.spec.expose, defaults.agent.port, '/'))
+    } else {
+      r = renderModelAPI(doc, {namespace, defaults})
+      if (policy) r = withPolicy(r, modelAPIPolicy(doc, {namespace, labels, port: modelAPIPort(doc, defaults)}))
+    }
     addInventory(r.objects)
     objects.push(...r.objects)
     warnings.push(...r.warnings)

@@ -26,10 +26,11 @@ export interface DeployResult {
   applied?: Array<{kind: string; name: string; namespace?: string; action: string}>
   pruned?: Array<{kind: string; name: string; namespace?: string}>
   ready?: unknown[]
+  verified?: unknown[]
 }
 
 /** Flags that steer how a deploy runs rather than what is deployed (allowed with -f). */
-const BEHAVIOUR_FLAGS = new Set(['file', 'recursive', 'force', 'dry-run', 'output', 'create-yaml', 'output-dir', 'wait', 'timeout', 'force-conflicts', 'create-namespace', 'skip-secret-check', 'skip-image-check', 'system-namespace', 'kubeconfig', 'context', 'namespace', 'request-timeout', 'registry', 'json'])
+const BEHAVIOUR_FLAGS = new Set(['file', 'recursive', 'force', 'dry-run', 'output', 'create-yaml', 'output-dir', 'wait', 'verify', 'timeout', 'force-conflicts', 'create-namespace', 'skip-secret-check', 'skip-image-check', 'system-namespace', 'kubeconfig', 'context', 'namespace', 'request-timeout', 'registry', 'json'])
 
 /** Flags every deploy command shares. */
 export const deployFlags = {
@@ -47,7 +48,8 @@ export const deployFlags = {
   'create-yaml': Flags.string({description: 'Save the kaos document(s) built from flags to this file (its folder must exist)'}),
   'output-dir': Flags.string({description: 'Write one YAML file per rendered object plus kustomization.yaml to this directory (implies --dry-run=client)'}),
   force: Flags.boolean({description: 'Let --create-yaml and --output-dir overwrite existing files'}),
-  wait: Flags.boolean({description: 'Wait until the workload is ready'}),
+  wait: Flags.boolean({description: 'Wait until the workload is ready (MCP servers: until each Ready pod answers an MCP handshake and tools/list)'}),
+  verify: Flags.boolean({description: 'With --wait, check that MCP answers on each Ready pod (--no-verify: Kubernetes readiness only)', allowNo: true, default: true}),
   timeout: Flags.string({description: 'How long the whole deploy may take, --wait included (e.g. 90s, 5m)', default: '5m'}),
   'force-conflicts': Flags.boolean({description: 'Take over fields owned by another field manager'}),
   'create-namespace': Flags.boolean({description: 'Create the namespace if it does not exist'}),
@@ -60,6 +62,20 @@ export const deployFlags = {
   'env-from-secret': Flags.string({description: 'Load every key of a Secret as environment variables (repeatable)', multiple: true}),
   sa: Flags.string({description: 'Service account the pods run as'}),
   replicas: Flags.integer({description: 'Number of replicas', min: 0}),
+  'network-policy': Flags.boolean({
+    description: 'Render a NetworkPolicy: ingress only on the served port, egress to DNS and what the runtime declares (spec.networkPolicy; default: the registry\'s defaults.networkPolicy). Enforced only by a CNI that implements NetworkPolicy',
+    allowNo: true,
+  }),
+}
+
+/** `--expose` and its companions: MCP servers and agents. */
+export const exposeFlags = {
+  expose: Flags.string({description: 'A way in from outside the cluster: an Ingress or a Gateway API HTTPRoute (spec.expose)', options: ['ingress', 'httproute']}),
+  host: Flags.string({description: 'With --expose: the host name clients use, e.g. mcp.example.com'}),
+  'tls-secret': Flags.string({description: 'With --expose ingress: the Secret with the TLS certificate for --host'}),
+  'ingress-class': Flags.string({description: 'With --expose ingress: the IngressClass (default: the cluster\'s default class)'}),
+  gateway: Flags.string({description: 'With --expose httproute: the Gateway to attach to, NAME or NAME/NAMESPACE'}),
+  'no-auth': Flags.boolean({description: 'With --expose: no bearer token; anyone who reaches --host can call the server (kaos warns)'}),
 }
 
 /**
@@ -160,6 +176,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
           systemNamespace: flags['system-namespace'],
           dryRun: dryRun === 'server' ? 'server' : undefined,
           wait: flags.wait,
+          verify: flags.verify,
           timeout: flags.timeout,
           forceConflicts: flags['force-conflicts'],
           createNamespace: flags['create-namespace'],
@@ -177,6 +194,15 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
         for (const a of outcome.applied) this.log(`${a.kind.toLowerCase()}/${a.name} ${a.action}${suffix}`)
         for (const r of outcome.pruned) this.log(`${r.kind.toLowerCase()}/${r.name} pruned${suffix}`)
         for (const r of outcome.ready ?? []) this.log(`deployment/${r.name} ready (${r.readyReplicas}/${r.replicas})`)
+        for (const v of outcome.verified ?? []) {
+          if (v.pods.length === 0) {
+            this.log(`mcpserver/${v.name}: no Ready pod to check`)
+            continue
+          }
+          const which = v.pods.length === v.readyPods ? `all ${v.readyPods} Ready pod${v.readyPods === 1 ? '' : 's'}` : `${v.pods.length} of ${v.readyPods} Ready pods (picked at random)`
+          const p = v.pods[0]
+          this.log(`mcpserver/${v.name} answers MCP on ${which}: ${p.tools} tool${p.tools === 1 ? '' : 's'}${p.protocolVersion ? `, protocol ${p.protocolVersion}` : ''}`)
+        }
       }
       return {documents: docs, ...outcome}
     } catch (error) {

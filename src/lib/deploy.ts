@@ -1,3 +1,5 @@
+import {setMaxListeners} from 'node:events'
+
 import {type AppliedObject, applyAll, readLive, validateAll} from './cluster/apply.js'
 import {authTokens} from './cluster/auth-tokens.js'
 import {Cluster} from './cluster/client.js'
@@ -14,6 +16,7 @@ import {checkRenderedObjects} from './k8s-schema.js'
 import {LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
 import {type KubernetesObject, namespaceFor, render} from './render/index.js'
+import {type McpVerification, verifyMcpServer} from './verify.js'
 
 /** Time allowed after --timeout to explain a timeout (the pods' events and logs). */
 export const REPORT_GRACE_MS = 2000
@@ -26,6 +29,8 @@ export interface DeployOptions {
   systemNamespace: string
   dryRun?: 'server'
   wait?: boolean
+  /** With wait: check that each Ready pod of an MCPServer answers MCP (default true). */
+  verify?: boolean
   timeout?: string
   forceConflicts?: boolean
   createNamespace?: boolean
@@ -47,6 +52,8 @@ export interface DeployOutcome {
   pruned: ObjectRef[]
   warnings: string[]
   ready?: WaitResult[]
+  /** MCPServers whose Ready pods answered initialize and tools/list (with wait and verify). */
+  verified?: McpVerification[]
 }
 
 /**
@@ -62,6 +69,8 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
   const deadlineAt = Date.now() + timeoutMs
   // A little past --timeout, so that a wait that times out can still ask why (events, logs).
   const deadline = AbortSignal.timeout(timeoutMs + REPORT_GRACE_MS)
+  // Every request and MCP check of the deploy listens on it: dozens at once is expected.
+  setMaxListeners(0, deadline)
   const cluster = Cluster.connect({...opts, deadline})
   const warnings: string[] = []
   const ctx = {namespace: cluster.namespace, namespaceExplicit: cluster.namespaceExplicit}
@@ -116,6 +125,13 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
         return {name: dep.metadata.name, namespace: ns, selector: podSelector(d.kind, d.metadata.name)}
       })
       outcome.ready = await waitForDeployments(cluster, targets, {timeoutMs: Math.max(0, deadlineAt - Date.now()), onProgress: (t, text) => progress(`deployment/${t.name}: ${text}`)})
+      if (opts.verify !== false) {
+        const mcp = docs.filter((d) => d.kind === 'MCPServer')
+        if (mcp.length > 0) progress(`checking that MCP answers on the Ready pods of ${mcp.map((d) => d.metadata.name).join(', ')}`)
+        outcome.verified = await Promise.all(
+          mcp.map((d) => verifyMcpServer(cluster, d.metadata.name, namespaceOf(d), {registry, systemNamespace: opts.systemNamespace, deadlineAt, log: progress, signal: deadline})),
+        )
+      }
     }
     return outcome
   } catch (error) {

@@ -107,6 +107,9 @@ export function render(docs: KaosDoc[], ctx: RenderContext): RenderResult {
       r = renderModelAPI(doc, {namespace, defaults})
       if (policy) r = withPolicy(r, modelAPIPolicy(doc, {namespace, labels, port: modelAPIPort(doc, defaults)}))
     }
+    const exposed = doc.kind !== 'ModelAPI' ? doc.spec.expose : undefined
+    if (exposed?.auth === 'none')
+      r.warnings.push(`${doc.kind} "${doc.metadata.name}": exposed at ${exposed.host} without a bearer token (--no-auth): anyone who reaches that host can call it; keep an authenticating proxy or gateway in front`)
     addInventory(r.objects)
     objects.push(...r.objects)
     warnings.push(...r.warnings)

@@ -1,6 +1,6 @@
 // Reading and deleting single objects and lists by kind: the primitives the named query modules
 // (workloads, namespaces, registry-configmap, …) are written with.
-import {ApiError, type Cluster} from './client.js'
+import type {Cluster} from './client.js'
 import {KaosError} from '../errors.js'
 import {OPTIONAL_KINDS, collectionPath, isNamespaced, objectPath} from './paths.js'
 
@@ -33,13 +33,14 @@ export interface ListOptions {
   signal?: AbortSignal
 }
 
-/** The items of a list query. */
-export async function listObjects<T = any>(cluster: Cluster, kind: string, opts: ListOptions = {}): Promise<T[]> {
-  const list = await cluster.request<{items: T[]}>('GET', collectionPath(kind, opts.namespace), {
+/** The items of a list query; with `missingOk`, a kind the cluster does not serve has none. */
+export async function listObjects<T = any>(cluster: Cluster, kind: string, opts: ListOptions & {missingOk?: boolean} = {}): Promise<T[]> {
+  const list = await cluster.request<{items: T[]} | undefined>('GET', collectionPath(kind, opts.namespace), {
     query: {labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector},
     signal: opts.signal,
+    ...(opts.missingOk ? {allow404: true, missingApiOk: true} : {}),
   })
-  return list.items ?? []
+  return list?.items ?? []
 }
 
 /**
@@ -49,9 +50,9 @@ export async function listObjects<T = any>(cluster: Cluster, kind: string, opts:
 export async function listOwnedKind<T = any>(cluster: Cluster, kind: string, opts: ListOptions = {}): Promise<T[]> {
   if (!OPTIONAL_KINDS.has(kind)) return listObjects<T>(cluster, kind, opts)
   try {
-    return await listObjects<T>(cluster, kind, opts)
+    return await listObjects<T>(cluster, kind, {...opts, missingOk: true})
   } catch (error) {
-    if ((error instanceof ApiError && error.status === 404) || (error instanceof KaosError && error.code === 'FORBIDDEN')) return []
+    if (error instanceof KaosError && error.code === 'FORBIDDEN') return []
     throw error
   }
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -37,8 +38,12 @@ type podRun struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex
-	status map[string]*corev1.ContainerStatus // by container name
+	mu       sync.Mutex
+	status   map[string]*corev1.ContainerStatus // by container name
+	resolved []*container                      // once run has resolved them (terminate.go)
+
+	terminating bool        // guarded by r.mu: a shutdown has begun (terminate.go)
+	stopping    atomic.Bool // containers are being stopped: do not restart them
 }
 
 func newPodRun(r *runner, p *corev1.Pod) *podRun {
@@ -72,6 +77,10 @@ type container struct {
 	// configErr: noRun because a referenced Secret/ConfigMap or key is missing, which a real
 	// kubelet reports as CreateContainerConfigError (the container never starts).
 	configErr bool
+	// the live process, for a kubelet-like shutdown (terminate.go)
+	procMu sync.Mutex
+	proc   *os.Process
+	exited chan struct{}
 }
 
 func (pr *podRun) run(_ context.Context) {
@@ -99,6 +108,11 @@ func (pr *podRun) run(_ context.Context) {
 			forwards = append(forwards, map[string]any{"ports": []int32{cp}, "target": map[string]any{"port": lp, "address": "127.0.0.1"}})
 		}
 	}
+	pr.mu.Lock()
+	pr.resolved = cs
+	pr.mu.Unlock()
+	// From now on the pod is deleted only once its processes are stopped (terminate.go).
+	pr.r.addFinalizer(ctx, p)
 	if err := pr.r.applyKwok(ctx, p, "logs", "Logs", map[string]any{"logs": logs}); err != nil {
 		klog.Errorf("%s: Logs: %v", pr.key(), err)
 	}
@@ -145,10 +159,10 @@ func (pr *podRun) supervise(c *container) {
 	ctx := pr.ctx
 	backoff := time.Second
 	restarts := int32(0)
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !pr.stopping.Load() {
 		started := time.Now()
 		code, err := pr.runOnce(c, restarts)
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || pr.stopping.Load() {
 			return
 		}
 		finished := time.Now()
@@ -237,6 +251,7 @@ func (pr *podRun) runOnce(c *container, restarts int32) (int, error) {
 	pr.pushStatus()
 
 	done := make(chan struct{})
+	c.setRunning(cmd.Process, done)
 	go func() { // readiness
 		for {
 			select {
@@ -272,6 +287,7 @@ func (pr *podRun) runOnce(c *container, restarts int32) (int, error) {
 	copyWG.Wait()
 	err = cmd.Wait()
 	close(done)
+	c.setRunning(nil, nil)
 	if cmd.ProcessState != nil {
 		// also make sure no grandchild survives
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)

@@ -1,6 +1,7 @@
 import {setMaxListeners} from 'node:events'
 
 import {type AppliedObject, applyAll, readLive, validateAll} from './cluster/apply.js'
+import {apiServerAddresses} from './cluster/api-server.js'
 import {authTokens} from './cluster/auth-tokens.js'
 import {Cluster} from './cluster/client.js'
 import {ensureNamespaces} from './cluster/namespaces.js'
@@ -15,8 +16,19 @@ import {parseDuration} from './duration.js'
 import {checkRenderedObjects} from './k8s-schema.js'
 import {LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
+import {egressOf} from './serving.js'
 import {type KubernetesObject, namespaceFor, render} from './render/index.js'
 import {type McpVerification, verifyMcpServer} from './verify.js'
+
+/** Whether a document's NetworkPolicy must let its server reach the API server. */
+function needsApiServer(docs: KaosDoc[], registry: Registry): boolean {
+  return docs.some((d) => {
+    if (d.kind !== 'MCPServer' || !(d.spec.networkPolicy ?? registry.defaults.networkPolicy)) return false
+    const rt = registry.runtimes.get(d.spec.runtime)
+    const {egress} = rt ? egressOf(d, rt) : {egress: 'any' as const}
+    return typeof egress === 'object' && egress.apiServer
+  })
+}
 
 /** Time allowed after --timeout to explain a timeout (the pods' events and logs). */
 export const REPORT_GRACE_MS = 2000
@@ -84,8 +96,9 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
   try {
     const registry = await hooks.registry(clusterSources)
     warnings.push(...registry.warnings)
-    const tokens = await authTokens(cluster, docs, registry, namespaceOf)
-    const {objects, warnings: renderWarnings} = render(docs, {...ctx, registry, authTokens: tokens})
+    // Only a NetworkPolicy that lets a server reach the API server needs its addresses.
+    const [tokens, apiServer] = await Promise.all([authTokens(cluster, docs, registry, namespaceOf), needsApiServer(docs, registry) ? apiServerAddresses(cluster) : undefined])
+    const {objects, warnings: renderWarnings} = render(docs, {...ctx, registry, authTokens: tokens, apiServer})
     // What the API server would refuse is refused here, before anything is written.
     checkRenderedObjects(objects, docs)
     warnings.push(...renderWarnings)

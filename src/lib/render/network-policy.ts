@@ -26,6 +26,8 @@ export interface ApiServerAddresses {
   clusterIP?: string
   servicePort?: number
   endpoints: Array<{ip: string; port: number}>
+  /** Why kaos could not read them (forbidden), when it could not. */
+  unreadable?: string
 }
 
 export interface PolicyResult {
@@ -69,6 +71,8 @@ function ruleSet(rules: EgressRules, apiServer: ApiServerAddresses | undefined, 
     if (apiServer?.clusterIP) out.push({to: [{ipBlock: {cidr: hostCidr(apiServer.clusterIP)}}], ports: tcp([apiServer.servicePort ?? 443])})
     if (!apiServer)
       warnings.push(`${what}: the policy allows no traffic to the Kubernetes API server: its addresses are read from the cluster when kaos deploys, and this render is offline (a deploy, or --dry-run=server, includes them)`)
+    else if (apiServer.unreadable && !apiServer.endpoints.length && !apiServer.clusterIP)
+      warnings.push(`${what}: the policy allows no traffic to the Kubernetes API server: kaos could not read where it is (${apiServer.unreadable}); add its addresses with spec.egress.cidrs`)
     else if (!apiServer.endpoints.length)
       warnings.push(`${what}: the kubernetes Service in namespace default lists no endpoints kaos could read, so the policy allows only its ClusterIP ${apiServer.clusterIP ?? '(unknown)'}; CNIs that match policies after translating Service addresses will block the API server`)
   }

@@ -23,6 +23,7 @@ import ModelapiLogs from './commands/modelapi/logs.js'
 import ModelapiDelete from './commands/modelapi/delete.js'
 import McpEndpoints from './commands/mcp/endpoints.js'
 import McpInvoke from './commands/mcp/invoke.js'
+import McpToken from './commands/mcp/token.js'
 import AgentInvoke from './commands/agent/invoke.js'
 import ModelapiInvoke from './commands/modelapi/invoke.js'
 import Help from './commands/help.js'
@@ -55,6 +56,7 @@ export const COMMANDS = {
   'modelapi:delete': ModelapiDelete,
   'mcp:endpoints': McpEndpoints,
   'mcp:invoke': McpInvoke,
+  'mcp:token': McpToken,
   'agent:invoke': AgentInvoke,
   'modelapi:invoke': ModelapiInvoke,
   help: Help,

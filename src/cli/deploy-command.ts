@@ -194,6 +194,10 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
         for (const a of outcome.applied) this.log(`${a.kind.toLowerCase()}/${a.name} ${a.action}${suffix}`)
         for (const r of outcome.pruned) this.log(`${r.kind.toLowerCase()}/${r.name} pruned${suffix}`)
         for (const r of outcome.ready ?? []) this.log(`deployment/${r.name} ready (${r.readyReplicas}/${r.replicas})`)
+        if (!outcome.dryRun)
+          for (const d of docs)
+            if (d.kind === 'MCPServer' && d.spec.expose?.auth === 'bearer')
+              this.note(`mcpserver/${d.metadata.name}: callers at ${d.spec.expose.host} send its bearer token: kaos mcp token ${d.metadata.name} -n ${d.metadata.namespace ?? outcome.namespace}`)
         for (const v of outcome.verified ?? []) {
           if (v.pods.length === 0) {
             this.log(`mcpserver/${v.name}: no Ready pod to check`)

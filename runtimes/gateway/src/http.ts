@@ -75,10 +75,12 @@ export async function serve(gw: Gateway, settings: ServerSettings, port: number,
     }
     const headers = new Headers()
     for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined) continue
+      if (v === undefined || (parsed !== undefined && (k === 'content-length' || k === 'transfer-encoding'))) continue
       for (const item of Array.isArray(v) ? v : [v]) headers.append(k, item)
     }
-    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`, {method: 'POST', headers, body})
+    // The parsed body goes to the SDK directly; only a body that did not parse is handed over for
+    // the SDK to answer with its own parse error.
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`, {method: 'POST', headers, ...(parsed === undefined ? {body} : {})})
     const transport = new WebStandardStreamableHTTPServerTransport({sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(parsed)})
     const server = gw.server()
     try {
@@ -192,11 +194,20 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
 async function send(res: http.ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string> = {}
   response.headers.forEach((v, k) => (headers[k] = v))
-  res.writeHead(response.status, headers)
   if (!response.body) {
+    res.writeHead(response.status, headers)
     res.end()
     return
   }
+  // A JSON answer goes out in one write with its length; an SSE stream as it comes.
+  if (!headers['content-type']?.startsWith('text/event-stream')) {
+    const body = Buffer.from(await response.arrayBuffer())
+    headers['content-length'] = String(body.length)
+    res.writeHead(response.status, headers)
+    res.end(body)
+    return
+  }
+  res.writeHead(response.status, headers)
   const reader = response.body.getReader()
   res.once('close', () => void reader.cancel().catch(() => {}))
   for (;;) {

@@ -475,11 +475,11 @@ describeOrSkip('gateway: upstreams that are dead or hung', gatewayUnavailable(),
     // The hung upstream holds its first request for its 1.5 s timeout.
     const early = await fetch(`${gw.base}/readyz`)
     assert.equal(early.status, 503)
-    assert.match((await early.json()).reason, /waiting for the first answer of upstream .*hung/)
+    assert.match(((await early.json()) as {reason: string}).reason, /waiting for the first answer of upstream .*hung/)
     await gw.waitFor(/event=upstream_down upstream=hung reason="no answer within 1500 ms"/)
     const ready = await fetch(`${gw.base}/readyz`)
     assert.equal(ready.status, 200)
-    assert.deepEqual((await ready.json()).upstreams, {good: 'up', dead: 'down', hung: 'down'})
+    assert.deepEqual(((await ready.json()) as {upstreams: unknown}).upstreams, {good: 'up', dead: 'down', hung: 'down'})
     assert.match(await gw.waitFor(/event=upstream_down upstream=dead/), /reason=ECONNREFUSED note="left out of tools\/list until it answers again"/)
   })
 

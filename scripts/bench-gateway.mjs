@@ -6,11 +6,13 @@
 //   2. calls/second: a round-robin client (keep-alive, CONCURRENCY calls in flight) over 1 and over
 //      2 gateway processes, against the service's own rate.
 // The service and each gateway are separate processes; everything shares this machine's cores,
-// so the figures are a lower bound for a cluster where the gateway replicas have their own.
+// so the rates are a lower bound for a cluster where the replicas have their own, and 2 processes
+// add calls/second only when there are cores to spare. The gateways' CPU time per call (from
+// /proc) says what a replica costs wherever it runs.
 //
-//   node scripts/bench-gateway.mjs [--calls 2000] [--seconds 5] [--concurrency 16]
+//   node scripts/bench-gateway.mjs [--calls 2000] [--seconds 3] [--concurrency 16]
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import {cpus, tmpdir} from 'node:os'
@@ -25,12 +27,24 @@ if (!existsSync(bundle)) {
   console.error('bench-gateway: dist/gateway/gateway.mjs is missing: run npm run build first')
   process.exit(1)
 }
-const {values: opts} = parseArgs({options: {calls: {type: 'string', default: '2000'}, seconds: {type: 'string', default: '5'}, concurrency: {type: 'string', default: '16'}}})
+const {values: opts} = parseArgs({options: {calls: {type: 'string', default: '2000'}, seconds: {type: 'string', default: '3'}, concurrency: {type: 'string', default: '16'}}})
 const CALLS = Number(opts.calls)
 const SECONDS = Number(opts.seconds)
 const CONCURRENCY = Number(opts.concurrency)
 
 const children = []
+const pids = new Map()
+
+// CPU time (user + system, ms) a process has used, from /proc (Linux; elsewhere the column is
+// left out). Clock ticks are 100 per second on Linux.
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
 
 function freePort() {
@@ -95,6 +109,7 @@ async function startGateway(service) {
   const c = spawn(process.execPath, [bundle], {env: {...process.env, KAOS_GATEWAY_CONFIG: config, PORT: String(port), HOST: '127.0.0.1'}, stdio: ['ignore', 'ignore', 'inherit']})
   children.push(c)
   await waitOk(`http://127.0.0.1:${port}/readyz`)
+  pids.set(port, c.pid)
   return port
 }
 
@@ -152,9 +167,12 @@ async function latency(service, port) {
   return {d, g, diff}
 }
 
+/** Calls per second, and the gateways' CPU milliseconds per call when /proc tells. */
 async function throughput(targets, call) {
   let n = 0
   let done = 0
+  const gateways = targets.filter((t) => pids.has(t)).map((t) => pids.get(t))
+  const cpu0 = gateways.map(cpuMs)
   const deadline = performance.now() + SECONDS * 1000
   const worker = async () => {
     while (performance.now() < deadline) {
@@ -165,7 +183,10 @@ async function throughput(targets, call) {
   }
   const t0 = performance.now()
   await Promise.all(Array.from({length: CONCURRENCY}, worker))
-  return done / ((performance.now() - t0) / 1000)
+  const rate = done / ((performance.now() - t0) / 1000)
+  const cpu1 = gateways.map(cpuMs)
+  const cpuPerCall = gateways.length && cpu1.every((v, i) => v !== undefined && cpu0[i] !== undefined) ? cpu1.reduce((sum, v, i) => sum + (v - cpu0[i]), 0) / done : undefined
+  return {rate, cpuPerCall}
 }
 
 const service = await startService()
@@ -180,11 +201,26 @@ console.log(`  added by the gateway (per pair)  ${fmt(pct(diff, 50)).padStart(10
 
 // Warm the second process up too (the latency run warmed the first).
 for (let i = 0; i < 500; i++) await viaGateway(b, String(i))
-const rDirect = await throughput([service], direct)
-const rOne = await throughput([a], viaGateway)
-const rTwo = await throughput([a, b], viaGateway)
-console.log('\ncalls/second (round-robin client, keep-alive)')
-console.log(`  service directly                 ${rDirect.toFixed(0).padStart(8)}`)
-console.log(`  1 gateway process                ${rOne.toFixed(0).padStart(8)}`)
-console.log(`  2 gateway processes              ${rTwo.toFixed(0).padStart(8)}`)
+// Rounds alternate the three set-ups so a busy moment on the machine does not land on one of
+// them only; the medians are printed.
+const ROUNDS = 3
+const runs = {direct: [], one: [], two: []}
+for (let r = 0; r < ROUNDS; r++) {
+  runs.direct.push(await throughput([service], direct))
+  runs.two.push(await throughput([a, b], viaGateway))
+  runs.one.push(await throughput([a], viaGateway))
+}
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
+const row = (label, xs) => {
+  const rate = median(xs.map((x) => x.rate))
+  const cpu = xs.every((x) => x.cpuPerCall !== undefined) ? median(xs.map((x) => x.cpuPerCall)) : undefined
+  const cpuText = cpu === undefined ? '' : `   gateway CPU ${cpu.toFixed(2)} ms/call`
+  console.log(`  ${label.padEnd(24)} ${rate.toFixed(0).padStart(7)}${cpuText.padEnd(30)}   (rounds: ${xs.map((x) => x.rate.toFixed(0)).join(', ')})`)
+}
+console.log(`\ncalls/second (round-robin client, keep-alive, ${CONCURRENCY} in flight; median of ${ROUNDS} rounds of ${SECONDS} s)`)
+row('service directly', runs.direct)
+row('1 gateway process', runs.one)
+row('2 gateway processes', runs.two)
+const cpuOne = median(runs.one.map((x) => x.cpuPerCall ?? NaN))
+if (Number.isFinite(cpuOne)) console.log(`  (one busy core per gateway replica carries about ${(1000 / cpuOne).toFixed(0)} calls/s at that CPU cost)`)
 process.exit(0)

@@ -153,6 +153,32 @@ describeOrSkip('gateway: health, readiness and SIGTERM', gatewayUnavailable(), f
     }
   })
 
+  it('server.allowedOrigins and server.allowedHosts: listed ones served, others 403 and 421', async function () {
+    const gw = await startGateway({...config(), server: {allowedOrigins: ['https://app.example.com'], allowedHosts: ['127.0.0.1:*', 'gateway.tools.svc']}})
+    const status = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/list'})
+        http
+          .request(gw.url, {method: 'POST', agent: false, headers: {'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers}}, (res) => {
+            res.resume()
+            resolve(res.statusCode ?? 0)
+          })
+          .on('error', reject)
+          .end(body)
+      })
+    try {
+      assert.equal(await status({origin: 'https://app.example.com'}), 200)
+      assert.equal(await status({origin: 'http://localhost:6274'}), 200)
+      assert.equal(await status({origin: 'https://other.example.com'}), 403)
+      assert.equal(await status({host: 'gateway.tools.svc'}), 200)
+      assert.equal(await status({host: 'evil.example.com'}), 421)
+      // Probes are not MCP requests: kubelet's Host never matters for them.
+      assert.equal(await fresh(`${gw.base}/readyz`), 200)
+    } finally {
+      await gw.stop()
+    }
+  })
+
   it('SIGTERM: stops accepting, finishes the call in flight, exits 0', async function () {
     const gw = await startGateway(config())
     const client = await connect(gw.url)

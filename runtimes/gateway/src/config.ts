@@ -43,9 +43,10 @@ export interface HttpCall {
 }
 
 /**
- * What a tool returns from the HTTP answer. HTTP status ≥ 400, an unreachable service, a timeout
- * or an answer that does not fit the mapping become a result with `isError: true` (the status and
- * a body excerpt in its text), never a protocol error or a crash.
+ * What a tool returns from the HTTP answer. HTTP status ≥ 400 (and 3xx: redirects are not
+ * followed), an unreachable service, a timeout or an answer that does not fit the mapping become a
+ * result with `isError: true` (the status and a body excerpt in its text), never a protocol error
+ * or a crash.
  */
 export interface ToolResponse {
   /** RFC 6901 pointer into the JSON answer (`/data/items`); default the whole body. */

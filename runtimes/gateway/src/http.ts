@@ -212,8 +212,9 @@ async function send(res: http.ServerResponse, response: Response): Promise<void>
   res.once('close', () => void reader.cancel().catch(() => {}))
   for (;;) {
     const {done, value} = await reader.read()
-    if (done) break
-    if (!res.write(value)) await new Promise((r) => res.once('drain', r))
+    if (done || res.destroyed) break
+    // A client gone mid-stream never drains: stop waiting when the response closes.
+    if (!res.write(value)) await new Promise((r) => (res.once('drain', r), res.once('close', r)))
   }
   res.end()
 }

@@ -12,7 +12,7 @@
 //
 //   node scripts/bench-gateway.mjs [--calls 2000] [--seconds 3] [--concurrency 16]
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import {cpus, tmpdir} from 'node:os'
@@ -45,7 +45,11 @@ function cpuMs(pid) {
     return undefined
   }
 }
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
+const dirs = []
+process.on('exit', () => {
+  children.forEach((c) => c.kill('SIGKILL'))
+  dirs.forEach((d) => rmSync(d, {recursive: true, force: true}))
+})
 
 function freePort() {
   return new Promise((resolve) => {
@@ -90,6 +94,7 @@ async function startService() {
 async function startGateway(service) {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'kaos-bench-gateway-'))
+  dirs.push(dir)
   const config = join(dir, 'config.json')
   writeFileSync(
     config,

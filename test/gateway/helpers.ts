@@ -3,11 +3,11 @@
 // (the official SDK's, in this process) and the SDK client.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {Client} from '@modelcontextprotocol/sdk/client/index.js'
@@ -65,7 +65,12 @@ export async function startGateway(config: unknown, opts: {env?: Record<string, 
   let err = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (err += d))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      rmSync(dirname(file), {recursive: true, force: true})
+      resolve(code)
+    }),
+  )
   const base = `http://127.0.0.1:${port}`
   const g: GatewayProcess = {
     port,
@@ -126,6 +131,7 @@ export async function runGateway(config: unknown, env: Record<string, string> = 
   const t = setTimeout(() => child.kill('SIGKILL'), 15_000)
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
   clearTimeout(t)
+  if (config !== undefined) rmSync(dirname(file), {recursive: true, force: true})
   return {code, stdout, stderr}
 }
 

@@ -208,8 +208,11 @@ console.log(`  added by the gateway (per pair)  ${fmt(pct(diff, 50)).padStart(10
 for (let i = 0; i < 500; i++) await viaGateway(b, String(i))
 // Rounds alternate the three set-ups so a busy moment on the machine does not land on one of
 // them only; the medians are printed.
-const ROUNDS = 3
+const ROUNDS = 5
 const runs = {direct: [], one: [], two: []}
+// One unrecorded round first: the client's own code paths are still warming up.
+await throughput([service], direct)
+await throughput([a, b], viaGateway)
 for (let r = 0; r < ROUNDS; r++) {
   runs.direct.push(await throughput([service], direct))
   runs.two.push(await throughput([a, b], viaGateway))

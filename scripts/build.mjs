@@ -75,6 +75,9 @@ await build({
 // Type declarations for plugin authors (`import {KaosCommand} from 'kaos-cli'`).
 try {
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--emitDeclarationOnly', '-p', root, '--outDir', join(out, 'types')], {stdio: 'inherit'})
+  // rootDir is the repository (src/ reads the gateway's config format), so src's declarations land
+  // in types/src; the package's documented entry stays types/index.d.ts.
+  writeFileSync(join(root, out, 'types', 'index.d.ts'), "export * from './src/index.js'\n")
 } catch (error) {
   rmSync(join(root, out), {recursive: true, force: true})
   throw error

@@ -29,6 +29,18 @@ import Help from './commands/help.js'
 import Version from './commands/version.js'
 import SystemImagesBuild from './commands/system/images/build.js'
 import SystemImagesList from './commands/system/images/list.js'
+import McpToolApply from './commands/mcp/tool/apply.js'
+import McpToolList from './commands/mcp/tool/list.js'
+import McpToolGet from './commands/mcp/tool/get.js'
+import McpToolDelete from './commands/mcp/tool/delete.js'
+import McpPromptApply from './commands/mcp/prompt/apply.js'
+import McpPromptList from './commands/mcp/prompt/list.js'
+import McpPromptGet from './commands/mcp/prompt/get.js'
+import McpPromptDelete from './commands/mcp/prompt/delete.js'
+import McpResourceApply from './commands/mcp/resource/apply.js'
+import McpResourceList from './commands/mcp/resource/list.js'
+import McpResourceGet from './commands/mcp/resource/get.js'
+import McpResourceDelete from './commands/mcp/resource/delete.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -61,6 +73,18 @@ export const COMMANDS = {
   version: Version,
   'system:images:build': SystemImagesBuild,
   'system:images:list': SystemImagesList,
+  'mcp:tool:apply': McpToolApply,
+  'mcp:tool:list': McpToolList,
+  'mcp:tool:get': McpToolGet,
+  'mcp:tool:delete': McpToolDelete,
+  'mcp:prompt:apply': McpPromptApply,
+  'mcp:prompt:list': McpPromptList,
+  'mcp:prompt:get': McpPromptGet,
+  'mcp:prompt:delete': McpPromptDelete,
+  'mcp:resource:apply': McpResourceApply,
+  'mcp:resource:list': McpResourceList,
+  'mcp:resource:get': McpResourceGet,
+  'mcp:resource:delete': McpResourceDelete,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -5,7 +5,7 @@ import {stringify} from 'yaml'
 
 import {KaosCommand} from './base-command.js'
 import {Progress} from './progress.js'
-import type {KaosDoc} from '../lib/documents.js'
+import type {AnyDoc, KaosDoc} from '../lib/documents.js'
 import {invalid} from '../lib/errors.js'
 import {checkParent, checkTargetDir, checkWrites, writeFiles} from '../lib/files.js'
 import type {McpFlags} from '../lib/inputs.js'
@@ -18,7 +18,7 @@ import {isKeyLike} from '../lib/secrets.js'
 /** What `kaos <kind> deploy` returns (and prints with --json). */
 export interface DeployResult {
   dryRun?: 'client' | 'server'
-  documents: KaosDoc[]
+  documents: AnyDoc[]
   objects: KubernetesObject[]
   warnings: string[]
   written?: string[]
@@ -51,7 +51,7 @@ export const deployFlags = {
   timeout: Flags.string({description: 'How long the whole deploy may take, --wait included (e.g. 90s, 5m)', default: '5m'}),
   'force-conflicts': Flags.boolean({description: 'Take over fields owned by another field manager'}),
   'create-namespace': Flags.boolean({description: 'Create the namespace if it does not exist'}),
-  'skip-secret-check': Flags.boolean({description: 'Do not check that referenced Secrets and keys exist'}),
+  'skip-secret-check': Flags.boolean({description: 'Do not check that referenced Secrets and keys (and the Services gateways call) exist'}),
   'skip-image-check': Flags.boolean({description: 'Do not check that the cluster\'s nodes have (or can pull) the images'}),
   'system-namespace': Flags.string({description: 'Namespace of the kaos-mcp-runtimes ConfigMap', default: 'kaos-system'}),
   image: Flags.string({description: 'Container image (overrides the runtime default)'}),
@@ -98,7 +98,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       import('../lib/render/index.js'),
       import('../lib/image/record.js'),
     ])
-    let docs: KaosDoc[]
+    let docs: AnyDoc[]
     if (flags.file?.length) {
       if (args.name) throw invalid('give either NAME with flags or -f FILE, not both', ['Put the name in the document\'s metadata.name.'])
       // Flags that build a document would be silently ignored next to -f: refuse them instead.
@@ -137,7 +137,8 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
       const ns = offlineNamespace({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace})
       // No auth tokens: an offline render must not mint a secret nor print a placeholder that
       // `kubectl apply` would take for the real token (render warns what to create instead).
-      const {objects, warnings} = render(docs, {namespace: ns.namespace, namespaceExplicit: ns.namespaceExplicit, registry})
+      const {gatewayChecksFor} = await import('../lib/gateway-checks.js')
+      const {objects, warnings} = render(docs, {namespace: ns.namespace, namespaceExplicit: ns.namespaceExplicit, registry, gatewayChecks: await gatewayChecksFor(docs, registry)})
       checkRenderedObjects(objects, docs)
       const files = flags['output-dir'] ? planOutputDir(flags['output-dir'], objects) : []
       if (flags['output-dir']) checkWrites(files, {force: flags.force, root: resolve(flags['output-dir']), what: '--output-dir'})
@@ -185,7 +186,7 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
     }
   }
 
-  private saveDocuments(file: PlannedWrite, docs: KaosDoc[], force?: boolean): string {
+  private saveDocuments(file: PlannedWrite, docs: AnyDoc[], force?: boolean): string {
     writeFiles([file], {force, what: '--create-yaml'})
     this.note(`saved ${docs.length === 1 ? `${docs[0].kind} "${docs[0].metadata.name}"` : `${docs.length} documents`} to ${file.path}`)
     return file.path
@@ -193,14 +194,14 @@ export abstract class DeployCommand extends KaosCommand<typeof DeployCommand> {
 }
 
 /** Whether a document carries a secret in clear (a literal API key), so its file is kept private. */
-function holdsSecret(doc: KaosDoc): boolean {
+function holdsSecret(doc: AnyDoc): boolean {
   if (doc.kind !== 'ModelAPI') return false
   const pc = doc.spec.proxyConfig
   return Boolean((pc?.apiKey && 'value' in pc.apiKey) || Object.keys(pc?.litellmParams ?? {}).some((k) => isKeyLike(k)))
 }
 
 /** `--create-yaml FILE`: the documents as YAML, mode 0600 when they hold a secret. */
-function planSavedDocuments(path: string, docs: KaosDoc[]): PlannedWrite {
+function planSavedDocuments(path: string, docs: AnyDoc[]): PlannedWrite {
   return {
     path,
     content: docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n'),

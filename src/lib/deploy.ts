@@ -7,7 +7,9 @@ import {inventoryCandidates, listPruneCandidates, prunable} from './cluster/prun
 import {checkReferences} from './cluster/references.js'
 import {clusterRegistrySource} from './cluster/registry-configmap.js'
 import {type WaitResult, waitForDeployments} from './cluster/wait.js'
-import type {KaosDoc} from './documents.js'
+import {checkGatewayServices, readStoredCatalog} from './catalog-store.js'
+import {type AnyDoc, type KaosDoc, isWorkloadDoc} from './documents.js'
+import {gatewayChecksFor} from './gateway-checks.js'
 import {checkImages} from './image-preflight.js'
 import {parseDuration} from './duration.js'
 import {checkRenderedObjects} from './k8s-schema.js'
@@ -31,12 +33,16 @@ export interface DeployOptions {
   createNamespace?: boolean
   skipSecretCheck?: boolean
   skipImageCheck?: boolean
+  /** Stored catalog documents gateways must not select (ones being deleted): `Kind/namespace/name`. */
+  withoutStored?: string[]
 }
 
 export interface DeployHooks {
   /** Build the registry with the cluster's ConfigMap source (the command adds plugins). */
   registry: (cluster: RegistrySource[]) => Promise<Registry>
   progress?: (message: string) => void
+  /** Runs once everything is validated, before the first write (a delete that goes with this deploy). */
+  beforeApply?: () => Promise<void>
 }
 
 export interface DeployOutcome {
@@ -55,7 +61,7 @@ export interface DeployOutcome {
  * invalid object or missing reference stops before anything is written. Requests that do not
  * depend on each other go out together: this runs in CI hundreds of times a day.
  */
-export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: DeployHooks): Promise<DeployOutcome> {
+export async function deploy(docs: AnyDoc[], opts: DeployOptions, hooks: DeployHooks): Promise<DeployOutcome> {
   const progress = hooks.progress ?? (() => {})
   // --timeout bounds the whole deploy, not only the wait: a hung API server cannot hold CI longer.
   const timeoutMs = parseDuration(opts.timeout ?? '5m')
@@ -65,7 +71,7 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
   const cluster = Cluster.connect({...opts, deadline})
   const warnings: string[] = []
   const ctx = {namespace: cluster.namespace, namespaceExplicit: cluster.namespaceExplicit}
-  const namespaceOf = (d: KaosDoc) => namespaceFor(d, ctx)
+  const namespaceOf = (d: AnyDoc) => namespaceFor(d, ctx)
   const namespaces = [...new Set(docs.map(namespaceOf))]
   const [clusterSources, createdNamespaces] = await Promise.all([
     clusterRegistrySource(cluster, opts.systemNamespace, warnings),
@@ -75,8 +81,21 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
   try {
     const registry = await hooks.registry(clusterSources)
     warnings.push(...registry.warnings)
-    const tokens = await authTokens(cluster, docs, registry, namespaceOf)
-    const {objects, warnings: renderWarnings} = render(docs, {...ctx, registry, authTokens: tokens})
+    const workloads = docs.filter(isWorkloadDoc)
+    // Gateways select from what the cluster already holds as well as from the input.
+    const gatewayNamespaces = [
+      ...new Set(workloads.filter((d) => d.kind === 'MCPServer' && registry.runtimes.get(d.spec.runtime)?.gateway).map(namespaceOf)),
+    ]
+    const [tokens, stored, gatewayChecks] = await Promise.all([
+      authTokens(cluster, workloads, registry, namespaceOf),
+      gatewayNamespaces.length > 0 ? readStoredCatalog(cluster, gatewayNamespaces, warnings) : undefined,
+      gatewayChecksFor(docs, registry),
+    ])
+    if (stored && opts.withoutStored?.length) {
+      const drop = new Set(opts.withoutStored)
+      stored.catalog = stored.catalog.filter((d) => !drop.has(`${d.kind}/${d.metadata.namespace}/${d.metadata.name}`))
+    }
+    const {objects, warnings: renderWarnings} = render(docs, {...ctx, registry, authTokens: tokens, stored: stored ?? {catalog: [], mcpServers: []}, gatewayChecks})
     // What the API server would refuse is refused here, before anything is written.
     checkRenderedObjects(objects, docs)
     warnings.push(...renderWarnings)
@@ -85,7 +104,8 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
     // anything is written (see prune.ts); the reference check and the server's dry run of every
     // object go out with them: none depends on another.
     const settled = await Promise.allSettled([
-      opts.skipSecretCheck ? undefined : checkReferences(cluster, objects, docs, registry, warnings),
+      opts.skipSecretCheck ? undefined : checkReferences(cluster, objects, workloads, registry, warnings),
+      opts.skipSecretCheck ? undefined : checkGatewayServices(cluster, objects).catch((e) => forbiddenAsWarning(e, warnings, 'could not check the Services gateways call')),
       opts.skipImageCheck ? undefined : checkImages(cluster, objects, warnings),
       validateAll(cluster, objects, {force: opts.forceConflicts}),
       readLive(cluster, objects),
@@ -93,8 +113,12 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
     ] as const)
     // Report failures in a fixed order (a missing Secret before what the dry run says), whichever came first.
     for (const r of settled) if (r.status === 'rejected') throw r.reason
-    const [, , validated, live, listed] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [unknown, unknown, KubernetesObject[], Awaited<ReturnType<typeof readLive>>, Awaited<ReturnType<typeof listPruneCandidates>>]
+    const [, , , validated, live, listed] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [unknown, unknown, unknown, KubernetesObject[], Awaited<ReturnType<typeof readLive>>, Awaited<ReturnType<typeof listPruneCandidates>>]
     const candidates = [...listed, ...inventoryCandidates(objects, live)]
+    if (hooks.beforeApply) {
+      wrote = true
+      await hooks.beforeApply()
+    }
     const applied = await applyAll(cluster, objects, {
       force: opts.forceConflicts,
       dryRun: opts.dryRun === 'server',
@@ -110,7 +134,7 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
     for (const r of pruned) progress(`${r.kind.toLowerCase()}/${r.name} pruned`)
     const outcome: DeployOutcome = {namespace: cluster.namespace, objects, applied, pruned, warnings, ...(opts.dryRun ? {dryRun: opts.dryRun} : {})}
     if (opts.wait && !opts.dryRun) {
-      const targets = docs.map((d) => {
+      const targets = workloads.map((d) => {
         const ns = namespaceOf(d)
         const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.namespace === ns && o.metadata.labels?.[LABEL_NAME] === d.metadata.name)!
         return {name: dep.metadata.name, namespace: ns, selector: podSelector(d.kind, d.metadata.name)}
@@ -123,4 +147,9 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
     if (!wrote) await Promise.all(createdNamespaces.map((ns) => deleteObject(cluster, {kind: 'Namespace', name: ns}).catch(() => {})))
     throw error
   }
+}
+
+function forbiddenAsWarning(error: unknown, warnings: string[], what: string): void {
+  if ((error as {code?: string}).code !== 'FORBIDDEN') throw error
+  warnings.push(`${what}: ${(error as Error).message}`)
 }

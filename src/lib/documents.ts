@@ -7,6 +7,7 @@ import type {Registry, Runtime} from './registry.js'
 import {firstIssue, issueText} from './schema-issues.js'
 import {didYouMean, didYouMeanText} from './suggest.js'
 
+import {CATALOG_KINDS, CATALOG_SPEC_SCHEMAS, type CatalogDoc, LabelSelectorSchema, isCatalogKind} from './catalog.js'
 import {API_VERSION, KINDS, type Kind, MAX_NAME_LENGTH, TOPIC_OF} from './kinds.js'
 
 export {API_VERSION, KINDS, type Kind, MAX_NAME_LENGTH, TOPIC_OF}
@@ -97,6 +98,12 @@ const common = {
 export const MCPServerSpecSchema = z.strictObject({
   runtime: z.string().min(1),
   params: z.string().optional(),
+  /** runtime gateway: the MCPTool, MCPPrompt and MCPResource documents it serves, by label. */
+  toolSelector: LabelSelectorSchema.optional(),
+  /** runtime gateway: MCPServers whose tools it serves too (prefixed with their name), by label. */
+  upstreamSelector: LabelSelectorSchema.optional(),
+  /** runtime gateway: what it tells clients in the initialize result. */
+  gateway: z.strictObject({name: z.string().min(1).optional(), instructions: z.string().optional()}).optional(),
   ...common,
 })
 
@@ -162,16 +169,27 @@ export type Metadata = z.output<typeof MetadataSchema>
 export interface MCPServerDoc {apiVersion: typeof API_VERSION; kind: 'MCPServer'; metadata: Metadata; spec: MCPServerSpec}
 export interface AgentDoc {apiVersion: typeof API_VERSION; kind: 'Agent'; metadata: Metadata; spec: AgentSpec}
 export interface ModelAPIDoc {apiVersion: typeof API_VERSION; kind: 'ModelAPI'; metadata: Metadata; spec: ModelAPISpec}
+/** A workload: what becomes a Deployment. */
 export type KaosDoc = MCPServerDoc | AgentDoc | ModelAPIDoc
+/** Any kaos document: a workload, or a declarative MCP part a gateway serves (catalog.ts). */
+export type AnyDoc = KaosDoc | CatalogDoc
 
-const specSchemas = {MCPServer: MCPServerSpecSchema, Agent: AgentSpecSchema, ModelAPI: ModelAPISpecSchema} as const
+/** Every document kind kaos reads, workloads first. */
+export const DOCUMENT_KINDS = [...KINDS, ...CATALOG_KINDS] as const
+
+/** Whether a document is a workload (not a catalog document). */
+export function isWorkloadDoc(d: AnyDoc): d is KaosDoc {
+  return !isCatalogKind(d.kind)
+}
+
+const specSchemas = {MCPServer: MCPServerSpecSchema, Agent: AgentSpecSchema, ModelAPI: ModelAPISpecSchema, ...CATALOG_SPEC_SCHEMAS} as const
 
 
 /** Where each parsed document came from (`file.yaml (document 2)`), for messages after parsing. */
 const sources = new WeakMap<object, string>()
 
 /** `mcp.yaml (document 2): MCPServer "calc"`, or `MCPServer "calc"` for documents built from flags. */
-export function docLabel(doc: KaosDoc): string {
+export function docLabel(doc: AnyDoc): string {
   const where = sources.get(doc)
   return `${where ? `${where}: ` : ''}${doc.kind} "${doc.metadata.name}"`
 }
@@ -181,13 +199,14 @@ export function docLabel(doc: KaosDoc): string {
  * prefixes every error, e.g. `mcp.yaml (document 2): MCPServer "x": unknown field spec.foo`.
  * An unknown field is reported first: it is usually a typo that also explains a missing field.
  */
-export function parseDocument(raw: unknown, where: string, opts: {record?: boolean} = {}): KaosDoc {
+export function parseDocument(raw: unknown, where: string, opts: {record?: boolean} = {}): AnyDoc {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`${where}: expected a mapping with apiVersion, kind, metadata and spec`)
   const obj = raw as Record<string, unknown>
   if (obj.apiVersion !== API_VERSION)
     throw invalid(`${where}: apiVersion must be "${API_VERSION}" (got ${JSON.stringify(obj.apiVersion ?? null)})`, [`Set apiVersion: ${API_VERSION}`])
   const kind = obj.kind as string
-  if (!KINDS.includes(kind as Kind)) throw invalid(`${where}: unknown kind ${JSON.stringify(kind ?? null)}; expected one of ${KINDS.join(', ')}.${didYouMeanText(String(kind), KINDS)}`)
+  if (!(DOCUMENT_KINDS as readonly string[]).includes(kind))
+    throw invalid(`${where}: unknown kind ${JSON.stringify(kind ?? null)}; expected one of ${DOCUMENT_KINDS.join(', ')}.${didYouMeanText(String(kind), DOCUMENT_KINDS)}`)
   const extra = Object.keys(obj).filter((k) => !['apiVersion', 'kind', 'metadata', 'spec'].includes(k))
   if (extra.length > 0) {
     const guess = extra.length === 1 ? didYouMean(extra[0], ['apiVersion', 'kind', 'metadata', 'spec']) : undefined
@@ -195,7 +214,7 @@ export function parseDocument(raw: unknown, where: string, opts: {record?: boole
   }
   const metaIn = obj.metadata ?? {}
   const specIn = obj.spec ?? {}
-  const specSchema = specSchemas[kind as Kind]
+  const specSchema = specSchemas[kind as keyof typeof specSchemas]
   const meta = MetadataSchema.safeParse(metaIn)
   const spec = specSchema.safeParse(specIn)
   const label = meta.success ? `${where}: ${kind} "${meta.data.name}"` : `${where}: ${kind}`
@@ -204,15 +223,15 @@ export function parseDocument(raw: unknown, where: string, opts: {record?: boole
   const unknownSpec = specIssues.find((i) => i.code === 'unrecognized_keys')
   if (metaIssues.length > 0 && !unknownSpec) throw invalid(`${label}: ${issueText(firstIssue(metaIssues), 'metadata', metaIn, MetadataSchema)}`)
   if (specIssues.length > 0) throw invalid(`${label}: ${issueText(firstIssue(specIssues), 'spec', specIn, specSchema)}`)
-  const doc = {apiVersion: API_VERSION, kind, metadata: meta.data, spec: spec.data} as KaosDoc
+  const doc = {apiVersion: API_VERSION, kind, metadata: meta.data, spec: spec.data} as AnyDoc
   if (opts.record) sources.set(doc, where)
   return doc
 }
 
 /** Parse multi-document YAML text into kaos documents. Empty documents are skipped. */
-export function parseDocuments(text: string, source: string): KaosDoc[] {
+export function parseDocuments(text: string, source: string): AnyDoc[] {
   const docs = parseAllDocuments(text, {prettyErrors: true})
-  const out: KaosDoc[] = []
+  const out: AnyDoc[] = []
   const list = Array.isArray(docs) ? docs : [docs]
   list.forEach((d, i) => {
     const where = list.length > 1 ? `${source} (document ${i + 1})` : source
@@ -252,10 +271,18 @@ export function resolveRuntime(doc: MCPServerDoc, registry: Registry): Runtime {
  * Checks that need the registry and the whole document, after the shape is known to be right.
  * Throws the first problem as an invalid-input error.
  */
-export function validateAgainstRegistry(doc: KaosDoc, registry: Registry): void {
+export function validateAgainstRegistry(doc: AnyDoc, registry: Registry): void {
+  if (!isWorkloadDoc(doc)) return
   const label = docLabel(doc)
   if (doc.kind === 'MCPServer') {
     const rt = resolveRuntime(doc, registry)
+    const gatewayField = (['toolSelector', 'upstreamSelector', 'gateway'] as const).find((f) => doc.spec[f] !== undefined)
+    if (gatewayField && !rt.gateway)
+      throw invalid(`${label}: spec.${gatewayField} is only for a gateway runtime; runtime "${rt.name}" is not one`, ['Use runtime: gateway, or remove the field.'])
+    if (rt.gateway && !doc.spec.toolSelector && !doc.spec.upstreamSelector)
+      throw invalid(`${label}: runtime "${rt.name}" serves what spec.toolSelector and spec.upstreamSelector select, and neither is set`, [
+        'Add spec.toolSelector: {matchLabels: {…}} to pick MCPTool, MCPPrompt and MCPResource documents by label (an empty {} picks all in the namespace).',
+      ])
     if (rt.imageFrom === 'container' && !doc.spec.container?.image)
       throw invalid(`${label}: runtime "${rt.name}" needs spec.container.image`, ['Pass --image IMAGE, or build one with `kaos mcp build`.'])
     if (doc.spec.params !== undefined && !rt.paramsEnvVar)

@@ -2,6 +2,7 @@
 import {
   API_VERSION,
   type AgentDoc,
+  type AnyDoc,
   type EnvVar,
   type KaosDoc,
   type Kind,
@@ -12,6 +13,7 @@ import {
   parseDocuments,
   parseKeyValues,
 } from './documents.js'
+import {isCatalogKind} from './catalog.js'
 import type {BuildRecord} from './image/record.js'
 import {invalid} from './errors.js'
 import {DOCUMENT_EXTENSIONS, documentFilesIn, readInputFile, readStdin, statInput} from './files.js'
@@ -21,8 +23,8 @@ import {DOCUMENT_EXTENSIONS, documentFilesIn, readInputFile, readStdin, statInpu
  * in name order as kubectl does (`recursive`: subfolders too). Each input is at most 4 MiB;
  * FIFOs and devices are refused rather than read without end.
  */
-export function readDocumentFiles(files: string[], opts: {recursive?: boolean; stdin?: () => string} = {}): KaosDoc[] {
-  const docs: KaosDoc[] = []
+export function readDocumentFiles(files: string[], opts: {recursive?: boolean; stdin?: () => string} = {}): AnyDoc[] {
+  const docs: AnyDoc[] = []
   for (const f of files) {
     if (f === '-') {
       docs.push(...parseDocuments((opts.stdin ?? readStdin)(), '<stdin>'))
@@ -40,13 +42,17 @@ export function readDocumentFiles(files: string[], opts: {recursive?: boolean; s
   return docs
 }
 
-/** Refuse documents of another kind, pointing at the command that handles them. */
-export function requireKind(docs: KaosDoc[], kind: Kind): void {
-  const other = docs.find((d) => d.kind !== kind)
-  if (other)
-    throw invalid(`${other.kind} "${other.metadata.name}" cannot be deployed with \`kaos ${TOPIC_OF[kind]} deploy\``, [
-      `Use \`kaos ${TOPIC_OF[other.kind]} deploy -f\` for ${other.kind} documents.`,
-    ])
+/**
+ * Refuse documents of another kind, pointing at the command that handles them. `kaos mcp deploy`
+ * also takes MCPTool, MCPPrompt and MCPResource documents (what its gateways serve).
+ */
+export function requireKind(docs: AnyDoc[], kind: Kind): void {
+  const other = docs.find((d) => d.kind !== kind && !(kind === 'MCPServer' && isCatalogKind(d.kind)))
+  if (!other) return
+  const how = isCatalogKind(other.kind)
+    ? `Use \`kaos mcp deploy -f\` (with the gateway that serves them) or \`kaos mcp ${other.kind.slice(3).toLowerCase()} apply -f\` for ${other.kind} documents.`
+    : `Use \`kaos ${TOPIC_OF[other.kind]} deploy -f\` for ${other.kind} documents.`
+  throw invalid(`${other.kind} "${other.metadata.name}" cannot be deployed with \`kaos ${TOPIC_OF[kind]} deploy\``, [how])
 }
 
 /** `SECRET/KEY` (or `SECRET:KEY`) → a secretKeyRef; `what` names the flag in errors. */

@@ -76,6 +76,12 @@ export const RuntimeSchema = z.strictObject({
   adapterMode: z.enum(['shared', 'per-session']).default('shared'),
   /** Folders the server writes to (an emptyDir each; the image's filesystem stays as built). */
   writableDirs: z.array(z.string().startsWith('/')).default([]),
+  /**
+   * The server reads kaos's gateway configuration (runtimes/gateway/src/config.ts) from
+   * $KAOS_GATEWAY_CONFIG: kaos renders it from the MCPTool, MCPPrompt and MCPResource documents
+   * an MCPServer's spec.toolSelector picks and the MCP servers its spec.upstreamSelector picks.
+   */
+  gateway: z.boolean().optional(),
 })
 
 const ImageDefault = z.strictObject({image, port: z.number().int().min(1).max(65535)})

@@ -69,8 +69,8 @@ describe('parseDocument', () => {
 
   it('checks apiVersion and kind, with a did-you-mean for kinds', () => {
     invalidInput(() => parseDocument({...doc('MCPServer', {}), apiVersion: 'kaos.tools/v1'}, 'f'), /apiVersion must be "kaos\.tools\/v1alpha1" \(got "kaos\.tools\/v1"\)/)
-    invalidInput(() => parseDocument(doc('McpServer', {}), 'f'), /unknown kind "McpServer"; expected one of MCPServer, Agent, ModelAPI\. Did you mean "MCPServer"\?/)
-    invalidInput(() => parseDocument(doc('Pod', {}), 'f'), /unknown kind "Pod"; expected one of MCPServer, Agent, ModelAPI\.$/)
+    invalidInput(() => parseDocument(doc('McpServer', {}), 'f'), /unknown kind "McpServer"; expected one of MCPServer, Agent, ModelAPI, MCPTool, MCPPrompt, MCPResource\. Did you mean "MCPServer"\?/)
+    invalidInput(() => parseDocument(doc('Pod', {}), 'f'), /unknown kind "Pod"; expected one of MCPServer, Agent, ModelAPI, MCPTool, MCPPrompt, MCPResource\.$/)
     invalidInput(() => parseDocument(['a'], 'f'), /expected a mapping/)
   })
 })
@@ -83,7 +83,7 @@ describe('parseDocuments', () => {
 
   it('names the document of a multi-document file in errors', () => {
     const text = `apiVersion: ${API_VERSION}\nkind: MCPServer\nmetadata: {name: a}\nspec: {runtime: rawpython}\n---\napiVersion: ${API_VERSION}\nkind: MCPServer\nmetadata: {name: b}\nspec: {runtime: rawpython, foo: 1}\n`
-    invalidInput(() => parseDocuments(text, 'mcp.yaml'), /^mcp\.yaml \(document 2\): MCPServer "b": unknown field spec\.foo \(known: runtime, params, container, podSpec, replicas, serviceAccountName\)$/)
+    invalidInput(() => parseDocuments(text, 'mcp.yaml'), /^mcp\.yaml \(document 2\): MCPServer "b": unknown field spec\.foo \(known: runtime, params, toolSelector, upstreamSelector, gateway, container, podSpec, replicas, serviceAccountName\)$/)
   })
 
   it('reports invalid YAML with a line number', () => {
@@ -101,7 +101,7 @@ describe('validateAgainstRegistry', () => {
   const mcp = (spec: Record<string, unknown>) => parseDocument(doc('MCPServer', spec, {name: 's'}), 'f') as MCPServerDoc
 
   it('unknown runtime, with a did-you-mean and the known list', () => {
-    invalidInput(() => resolveRuntime(mcp({runtime: 'rawpyton'}), registry), /spec\.runtime "rawpyton" is an unknown runtime\. Did you mean "rawpython"\? Known runtimes: rawpython, kubernetes, slack, fetch, memory, filesystem, github, discord, chroma, custom/)
+    invalidInput(() => resolveRuntime(mcp({runtime: 'rawpyton'}), registry), /spec\.runtime "rawpyton" is an unknown runtime\. Did you mean "rawpython"\? Known runtimes: rawpython, kubernetes, slack, fetch, memory, filesystem, github, discord, chroma, gateway, custom/)
   })
 
   it('custom needs container.image', () => {

@@ -10,6 +10,7 @@ import {parseDocuments} from '../../src/lib/documents.js'
 import {toYamlDocuments} from '../../src/cli/format/objects.js'
 import {builtinRegistry, mergeRegistry, parseRegistry} from '../../src/lib/registry.js'
 import {type KubernetesObject, render} from '../../src/lib/render/index.js'
+import * as gatewayChecks from '../../runtimes/gateway/src/config.js'
 import {INPUTS_DIR, expectGolden} from '../helpers/golden.js'
 import {validateK8sObject} from '../helpers/k8s-schema.js'
 
@@ -22,7 +23,7 @@ export const registry = () => mergeRegistry([builtinRegistry()])
 export function renderFile(file: string): {objects: KubernetesObject[]; warnings: string[]} {
   const docs = parseDocuments(readFileSync(join(INPUTS_DIR, file), 'utf8'), file)
   const authTokens = Object.fromEntries(docs.filter((d) => d.kind === 'MCPServer').map((d) => [d.metadata.name, AUTH_TOKEN]))
-  return render(docs, {namespace: NAMESPACE, registry: registry(), authTokens})
+  return render(docs, {namespace: NAMESPACE, registry: registry(), authTokens, gatewayChecks})
 }
 
 /** What a golden file holds: the warnings as comments, then the objects as YAML documents. */

@@ -1,10 +1,13 @@
-import type {KaosDoc} from '../documents.js'
+import {type CatalogDoc, isCatalogKind} from '../catalog.js'
+import type {AnyDoc, KaosDoc, MCPServerDoc} from '../documents.js'
 import {resolveRuntime, validateAgainstRegistry} from '../documents.js'
 import {invalid} from '../errors.js'
+import type {GatewayChecks} from '../gateway-checks.js'
 import {type Registry, ownImageRef} from '../registry.js'
 import {renderAgent} from './agent.js'
 import {type KubernetesObject} from './common.js'
 import {ANNOTATION_INVENTORY} from '../names.js'
+import {type GatewayRender, checkCatalogDoc, renderCatalogDoc, renderGateway} from './gateway.js'
 import {type RenderResult, renderMCPServer} from './mcpserver.js'
 import {modelAPIPort, renderModelAPI} from './modelapi.js'
 
@@ -12,6 +15,7 @@ export * from './common.js'
 export {type RenderResult, renderMCPServer} from './mcpserver.js'
 export {litellmConfig, modelAPIPort, renderModelAPI} from './modelapi.js'
 export {renderAgent} from './agent.js'
+export {checkCatalogDoc, renderCatalogDoc, renderGateway} from './gateway.js'
 
 /** Apply order: identities and config before the workloads that mount them. */
 export const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Deployment', 'Service']
@@ -48,10 +52,23 @@ export interface RenderContext {
   modelAPIPorts?: Record<string, number>
   /** MCPServer ports known from the cluster, by name (default 8000). Documents in the same set are added automatically. */
   mcpServerPorts?: Record<string, number>
+  /**
+   * For gateways: the MCPTool, MCPPrompt and MCPResource documents stored in the cluster, and
+   * its MCPServers (each with metadata.namespace). Undefined when the cluster was not read (an
+   * offline render): a gateway then selects from the input alone, with a warning.
+   */
+  stored?: {catalog: CatalogDoc[]; mcpServers: MCPServerDoc[]}
+  /** The gateway's configuration checks; required when the input holds gateways or catalog documents (see gateway-checks.ts). */
+  gatewayChecks?: GatewayChecks
+}
+
+function needChecks(ctx: RenderContext, what: string): GatewayChecks {
+  if (!ctx.gatewayChecks) throw new Error(`render: ${what} needs ctx.gatewayChecks (gatewayChecksFor)`)
+  return ctx.gatewayChecks
 }
 
 /** Namespace for one document: its own, or the context's; a mismatch with an explicit -n is an error. */
-export function namespaceFor(doc: KaosDoc, ctx: Pick<RenderContext, 'namespace' | 'namespaceExplicit'>): string {
+export function namespaceFor(doc: AnyDoc, ctx: Pick<RenderContext, 'namespace' | 'namespaceExplicit'>): string {
   const own = doc.metadata.namespace
   if (own && ctx.namespaceExplicit && own !== ctx.namespace)
     throw invalid(`${doc.kind} "${doc.metadata.name}": metadata.namespace "${own}" does not match -n ${ctx.namespace}`, ['Drop one of them, or make them agree.'])
@@ -62,26 +79,32 @@ export function namespaceFor(doc: KaosDoc, ctx: Pick<RenderContext, 'namespace' 
  * Validate and render documents into Kubernetes objects, in apply order. Pure: no I/O; the same
  * result feeds YAML output, server-side dry run and apply.
  */
-export function render(docs: KaosDoc[], ctx: RenderContext): RenderResult {
+export function render(input: AnyDoc[], ctx: RenderContext): RenderResult {
   const seen = new Set<string>()
-  for (const d of docs) {
+  for (const d of input) {
     const key = `${d.kind}/${namespaceFor(d, ctx)}/${d.metadata.name}`
     if (seen.has(key)) throw invalid(`${d.kind} "${d.metadata.name}" appears twice in the input`, ['Give each document its own metadata.name.'])
     seen.add(key)
     validateAgainstRegistry(d, ctx.registry)
   }
+  const docs = input.filter((d): d is KaosDoc => !isCatalogKind(d.kind))
+  const catalogDocs = input.filter((d): d is CatalogDoc => isCatalogKind(d.kind))
+  for (const d of catalogDocs) checkCatalogDoc(d, namespaceFor(d, ctx), needChecks(ctx, `${d.kind} "${d.metadata.name}"`))
   const modelAPIPorts = {...ctx.modelAPIPorts}
   for (const d of docs) if (d.kind === 'ModelAPI') modelAPIPorts[d.metadata.name] = modelAPIPort(d, ctx.registry.defaults)
   const mcpServerPorts = {...ctx.mcpServerPorts}
   for (const d of docs) if (d.kind === 'MCPServer') mcpServerPorts[d.metadata.name] = resolveRuntime(d, ctx.registry).port
 
-  const objects: KubernetesObject[] = []
+  const objects: KubernetesObject[] = catalogDocs.map((d) => renderCatalogDoc(d, namespaceFor(d, ctx)))
   const warnings: string[] = []
   for (const doc of docs) {
     const namespace = namespaceFor(doc, ctx)
     let r: RenderResult
-    if (doc.kind === 'MCPServer')
-      r = renderMCPServer(doc, resolveRuntime(doc, ctx.registry), {namespace, authToken: ctx.authTokens?.[doc.metadata.name], adapterImage: ownImageRef('stdio-adapter', ctx.registry.defaults.imageRegistry)})
+    if (doc.kind === 'MCPServer') {
+      const runtime = resolveRuntime(doc, ctx.registry)
+      const gateway = runtime.gateway ? gatewayFor(doc, namespace, input, ctx) : undefined
+      r = renderMCPServer(doc, runtime, {namespace, authToken: ctx.authTokens?.[doc.metadata.name], adapterImage: ownImageRef('stdio-adapter', ctx.registry.defaults.imageRegistry), gateway})
+    }
     else if (doc.kind === 'Agent') r = renderAgent(doc, {namespace, defaults: ctx.registry.defaults, modelAPIPorts, mcpServerPorts})
     else r = renderModelAPI(doc, {namespace, defaults: ctx.registry.defaults})
     addInventory(r.objects)
@@ -89,4 +112,37 @@ export function render(docs: KaosDoc[], ctx: RenderContext): RenderResult {
     warnings.push(...r.warnings)
   }
   return {objects: sortForApply(objects), warnings}
+}
+
+/**
+ * What a gateway in `namespace` selects from: the input's documents, and the cluster's where the
+ * input has none of that kind and name (the input is what is being deployed).
+ */
+function gatewayFor(doc: MCPServerDoc, namespace: string, input: AnyDoc[], ctx: RenderContext): GatewayRender {
+  const here = <T extends AnyDoc>(list: T[]) => list.filter((d) => namespaceFor(d, ctx) === namespace)
+  const merge = <T extends AnyDoc>(own: T[], stored: T[]) => {
+    const keys = new Set(own.map((d) => `${d.kind}/${d.metadata.name}`))
+    return [...own, ...stored.filter((d) => !keys.has(`${d.kind}/${d.metadata.name}`))]
+  }
+  const inCatalog = here(input.filter((d): d is CatalogDoc => isCatalogKind(d.kind)))
+  const inServers = here(input.filter((d): d is MCPServerDoc => d.kind === 'MCPServer'))
+  const stored = ctx.stored
+  const r = renderGateway(doc, {
+    namespace,
+    catalog: merge(inCatalog, (stored?.catalog ?? []).filter((d) => d.metadata.namespace === namespace)),
+    mcpServers: merge(inServers, (stored?.mcpServers ?? []).filter((d) => d.metadata.namespace === namespace)),
+    registry: ctx.registry,
+    checks: needChecks(ctx, `MCPServer "${doc.metadata.name}"`),
+  })
+  if (!stored)
+    r.warnings.push(
+      `MCPServer "${doc.metadata.name}": selected from the input only (${describeSelection(r)}); a deploy also selects the MCPTool, MCPPrompt, MCPResource and MCPServer documents already in namespace ${namespace}`,
+    )
+  return r
+}
+
+function describeSelection(r: GatewayRender): string {
+  const {tools, prompts, resources, upstreams} = r.selected
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`
+  return [n(tools.length, 'tool'), n(prompts.length, 'prompt'), n(resources.length, 'resource'), n(upstreams.length, 'upstream')].join(', ')
 }

@@ -1,7 +1,8 @@
 import type {MCPServerDoc} from '../documents.js'
 import type {Runtime} from '../registry.js'
+import type {GatewayRender} from './gateway.js'
 import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, mergeEnv, podIdentity, pullPolicy, tcpProbe} from './common.js'
-import {ANNOTATION_PACKAGE, ANNOTATION_PACKAGE_BIN, ANNOTATION_RUNTIME, ANNOTATION_TRANSPORT, AUTH_SECRET_KEY, authSecretName, objectName, workloadLabels} from '../names.js'
+import {ANNOTATION_CONFIG_HASH, ANNOTATION_PACKAGE, ANNOTATION_PACKAGE_BIN, ANNOTATION_RUNTIME, ANNOTATION_TRANSPORT, AUTH_SECRET_KEY, authSecretName, objectName, workloadLabels} from '../names.js'
 
 export interface McpRenderContext {
   namespace: string
@@ -9,6 +10,8 @@ export interface McpRenderContext {
   authToken?: string
   /** kaos's stdio adapter image, for stdio runtimes that wrap an unchanged image. */
   adapterImage?: string
+  /** A gateway runtime's rendered configuration (render/gateway.ts). */
+  gateway?: GatewayRender
 }
 
 /** Where the init container puts the adapter for a wrapped stdio image. */
@@ -71,6 +74,14 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
     volumes.push({name: `data-${i}`, emptyDir: {}})
     return {name: `data-${i}`, mountPath: dir}
   })
+  const gw = ctx.gateway
+  if (gw) {
+    objects.push(gw.configMap)
+    env.push(...gw.env)
+    volumes.push(gw.volume)
+    mounts.push(gw.mount)
+    warnings.push(...gw.warnings)
+  }
   // A stdio image kaos did not build: an init container copies the adapter in, and the adapter
   // starts the image's own command as its child.
   const wrapped = stdio && !runtime.package
@@ -112,7 +123,11 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
     ...(volumes.length > 0 ? {volumes} : {}),
     ...podIdentity(serviceAccountName),
   }
-  const podAnnotations = runtime.package ? {[ANNOTATION_PACKAGE]: runtime.package, ...(runtime.packageBin ? {[ANNOTATION_PACKAGE_BIN]: runtime.packageBin} : {})} : undefined
+  const podAnnotations = {
+    ...(runtime.package ? {[ANNOTATION_PACKAGE]: runtime.package, ...(runtime.packageBin ? {[ANNOTATION_PACKAGE_BIN]: runtime.packageBin} : {})} : {}),
+    // A changed configuration (a tool added to the selection, a URL edited) rolls the gateway.
+    ...(gw ? {[ANNOTATION_CONFIG_HASH]: gw.configHash} : {}),
+  }
 
   objects.push(
     ...deploymentAndService({
@@ -121,7 +136,7 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
       podSpec: clean(podSpec),
       port: runtime.port,
       path: runtime.path,
-      podAnnotations,
+      podAnnotations: Object.keys(podAnnotations).length > 0 ? podAnnotations : undefined,
       // What clients speak: the adapter serves stdio servers as streamable HTTP.
       annotations: {[ANNOTATION_RUNTIME]: runtime.name, [ANNOTATION_TRANSPORT]: stdio ? 'http' : runtime.transport},
     }),

@@ -437,7 +437,7 @@ func hasFlag(argv []string, names ...string) bool {
 }
 
 // imageCommand maps a known image to the local process that stands in for it.
-func (r *runner) imageCommand(c corev1.Container, _ *container, _ []envKV) ([]string, string, error) {
+func (r *runner) imageCommand(p *corev1.Pod, c corev1.Container, ct *container) ([]string, string, error) {
 	img := c.Image
 	npmBin := func(name string) string { return filepath.Join(r.cfg.cacheDir, "npm", "node_modules", ".bin", name) }
 	need := func(f, what string) error {

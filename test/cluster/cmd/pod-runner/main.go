@@ -43,7 +43,7 @@ const (
 // pod-ready stage excludes the same set (stages/pod-ready.yaml), so the runner
 // owns their status. It also owns every pod with a local-only image (see
 // images.go), to decide like a kubelet whether the image is there.
-var RunnerImages = regexp.MustCompile(`kaos-rawpython|kubernetes[-_]mcp[-_]server|slack[-_]mcp[-_]server|litellm`)
+var RunnerImages = regexp.MustCompile(`kaos-rawpython|kubernetes[-_]mcp[-_]server|slack[-_]mcp[-_]server|litellm|/kaos-mcp-[^/:@]+([:@]|$)|/kaos-gateway([:@]|$)`)
 
 // testImages are the kaos-test.invalid failure images: kwok stages give them their status.
 var testImages = regexp.MustCompile(`^kaos-test[.]invalid/`)
@@ -67,6 +67,7 @@ type runner struct {
 	nodes corelisters.NodeLister
 	mu    sync.Mutex
 	pods  map[types.UID]*podRun
+	deps  *deps
 }
 
 func main() {
@@ -77,6 +78,9 @@ func main() {
 	flag.StringVar(&cfg.repoRoot, "repo-root", "", "kaos repository root")
 	flag.StringVar(&cfg.cacheDir, "cache-dir", "", "runner dependency cache (venvs, npm packages)")
 	klog.InitFlags(nil)
+	if len(os.Args) > 1 && os.Args[1] == "install" {
+		os.Exit(installMain(os.Args[2:]))
+	}
 	flag.Parse()
 	if cfg.kubeconfig == "" || cfg.stateDir == "" || cfg.repoRoot == "" || cfg.cacheDir == "" {
 		fmt.Fprintln(os.Stderr, "--kubeconfig, --state-dir, --repo-root and --cache-dir are required")
@@ -89,7 +93,7 @@ func main() {
 	cfg.server = rc.Host
 	cfg.caFile = filepath.Join(filepath.Dir(cfg.kubeconfig), "ca.crt")
 	rc.QPS, rc.Burst = 50, 100
-	r := &runner{cfg: cfg, pods: map[types.UID]*podRun{}}
+	r := &runner{cfg: cfg, pods: map[types.UID]*podRun{}, deps: newDeps(cfg.cacheDir, cfg.repoRoot)}
 	r.cs = kubernetes.NewForConfigOrDie(rc)
 	r.dyn = dynamic.NewForConfigOrDie(rc)
 	if err := os.MkdirAll(cfg.stateDir, 0o755); err != nil {

@@ -594,7 +594,12 @@ func (pr *podRun) resolve(ctx context.Context, idx int) (*container, error) {
 	if mainPort != 0 && kind != "test-command" {
 		envMap["PORT"] = strconv.Itoa(int(mainPort))
 	}
-
+	if kind == "stdio" {
+		// the image's adapter listens on all interfaces; here that would be this machine's
+		if _, ok := envMap["KAOS_ADAPTER_HOST"]; !ok {
+			envMap["KAOS_ADAPTER_HOST"] = "127.0.0.1"
+		}
+	}
 	for cp, lp := range c.ports {
 		envMap[fmt.Sprintf("KAOS_TEST_PORT_%d", cp)] = strconv.Itoa(int(lp))
 	}
@@ -602,7 +607,8 @@ func (pr *podRun) resolve(ctx context.Context, idx int) (*container, error) {
 	for i, a := range argv {
 		argv[i] = rw.path(expandK8s(a, lookup))
 	}
-	if kind != "test-command" {
+	if kind != "test-command" && kind != "stdio" {
+		// (a stdio server's args are its own: it listens on no port)
 		argv = rw.args(argv)
 	}
 	argv = pr.r.postProcess(kind, argv, c, mainPort, p)

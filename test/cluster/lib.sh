@@ -3,7 +3,11 @@
 TB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$TB_SRC/../.." && pwd)"
 TB_DIR="${KAOS_TESTBED_DIR:-$REPO_ROOT/.testbed}"
-TB_CACHE="${KAOS_TESTBED_CACHE:-$HOME/.cache/kaos-testbed}"
+# The cache a test bed was started with is recorded in its state dir, so its tools are found
+# whatever HOME a caller has (kaos's CLI tests run the kind stand-in with a throwaway HOME).
+if [[ -n "${KAOS_TESTBED_CACHE:-}" ]]; then TB_CACHE="$KAOS_TESTBED_CACHE"
+elif [[ -s "$TB_DIR/cache-dir" ]]; then TB_CACHE="$(cat "$TB_DIR/cache-dir")"
+else TB_CACHE="$HOME/.cache/kaos-testbed"; fi
 K8S_VERSION=v1.36.1
 export PATH="$PATH:/usr/local/go/bin"
 

@@ -9,6 +9,7 @@ import {type CliResult, runCli, tempDir} from '../helpers/cli.js'
 import {admin, createNamespace, deleteNamespace, writeKubeconfig} from '../helpers/kube.js'
 import {requireTestbed, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
 import {describeOrSkip} from '../helpers/mocha.js'
+import {ensureOwnImages} from '../helpers/own-images.js'
 
 const skip = requireTestbed('cluster')
 const KC = testKubeconfig() ?? ''
@@ -52,6 +53,7 @@ async function gone(path: string): Promise<boolean> {
 describeOrSkip('kaos system install / runtimes / uninstall', skip, function () {
   this.timeout(300_000)
   const sys = uniqueNamespace('kaos-sys')
+  before(async () => ensureOwnImages(['rawpython']))
   after(async () => deleteNamespace(sys))
 
   it('install creates the namespace and registry ConfigMap; runtimes shows SOURCE=cluster; a second install is unchanged; uninstall leaves nothing', async () => {
@@ -287,7 +289,10 @@ describeOrSkip('kaos system create-rbac (checked with SubjectAccessReview)', ski
 describeOrSkip('kaos system status', skip, function () {
   this.timeout(300_000)
   const ns = uniqueNamespace('status')
-  before(async () => createNamespace(ns))
+  before(async () => {
+    await ensureOwnImages(['rawpython'])
+    await createNamespace(ns)
+  })
   after(async () => deleteNamespace(ns))
 
   const rawpy = (name: string, image?: string) =>

@@ -7,6 +7,11 @@ import {ROOT} from './cli.js'
 
 const TESTBED = process.env.KAOS_TESTBED_DIR ?? join(ROOT, '.testbed')
 
+/** The cluster test bed's state dir ($KAOS_TESTBED_DIR, else .testbed): what its kind stand-in reads. */
+export function testbedDir(): string {
+  return TESTBED
+}
+
 /** The test cluster's kubeconfig path, from $KUBECONFIG or .testbed/kubeconfig. */
 export function testKubeconfig(): string | undefined {
   const fromEnv = process.env.KAOS_TEST_KUBECONFIG ?? process.env.KUBECONFIG

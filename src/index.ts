@@ -29,6 +29,8 @@ import Help from './commands/help.js'
 import Version from './commands/version.js'
 import SystemImagesBuild from './commands/system/images/build.js'
 import SystemImagesList from './commands/system/images/list.js'
+import Apply from './commands/apply.js'
+import Delete from './commands/delete.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -61,6 +63,8 @@ export const COMMANDS = {
   version: Version,
   'system:images:build': SystemImagesBuild,
   'system:images:list': SystemImagesList,
+  apply: Apply,
+  delete: Delete,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -1,4 +1,5 @@
 import {X509Certificate} from 'node:crypto'
+import {setMaxListeners} from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
@@ -138,6 +139,9 @@ export class Cluster {
     this.retries = opts.retries ?? 4
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.deadline = opts.deadline
+    // One command-wide deadline listens on every request in flight (a deploy of many objects
+    // sends dozens at once): that is its purpose, not a leak.
+    if (opts.deadline) setMaxListeners(0, opts.deadline)
     this.credentials = new Credentials(target)
     const proxy = target.cluster.proxyUrl ?? proxyFromEnv(this.server)
     const agentOpts = {keepAlive: true, maxSockets: 16}

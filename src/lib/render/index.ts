@@ -25,6 +25,11 @@ export function sortForApply(objects: KubernetesObject[]): KubernetesObject[] {
   return objects.map((o, i) => ({o, i})).sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i).map((x) => x.o)
 }
 
+/** Plain objects with the namespace they go to: their own, else `namespace` (cluster-scoped kinds none). */
+export function withNamespace(objects: KubernetesObject[], namespace: string): KubernetesObject[] {
+  return objects.map((o) => (o.kind === 'Namespace' || o.kind.startsWith('Cluster') || o.metadata.namespace ? o : {...o, metadata: {...o.metadata, namespace}}))
+}
+
 /**
  * Record on the Deployment every object its workload owns (ApplySet-style), so a later deploy
  * can prune what it no longer renders even if labels were edited by hand.

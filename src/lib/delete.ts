@@ -1,0 +1,46 @@
+// `kaos delete -f`: the workloads of the documents in a file, callers first (agents before the
+// model APIs and MCP servers they call), each workload's objects found by its labels.
+import {Cluster} from './cluster/client.js'
+import type {ObjectRef} from './cluster/objects.js'
+import {dependencyLayers} from './dependencies.js'
+import type {KaosDoc, NamespaceDoc} from './documents.js'
+import {parseDuration} from './duration.js'
+import {REPORT_GRACE_MS} from './deploy.js'
+import {namespaceFor} from './render/index.js'
+import {type WorkloadRef, deleteWorkloads} from './workloads.js'
+
+export interface DeleteDocumentsOptions {
+  kubeconfig?: string
+  context?: string
+  namespace?: string
+  requestTimeoutMs?: number
+  wait?: boolean
+  timeout?: string
+  ignoreNotFound?: boolean
+  onDeleted?: (r: ObjectRef) => void
+  onProgress?: (message: string) => void
+}
+
+export interface DeleteDocumentsOutcome {
+  deleted: ObjectRef[]
+  notFound: WorkloadRef[]
+  /** Namespace documents of the input: never deleted (everything in them would go too). */
+  keptNamespaces: string[]
+}
+
+/**
+ * Delete the workload of every document, in reverse dependency order; with `wait`, each layer is
+ * gone before the next is deleted. A workload that is not there is an error before anything is
+ * deleted, unless `ignoreNotFound`. Namespace documents are left alone.
+ */
+export async function deleteDocuments(docs: KaosDoc[], namespaces: NamespaceDoc[], opts: DeleteDocumentsOptions): Promise<DeleteDocumentsOutcome> {
+  const timeoutMs = parseDuration(opts.timeout ?? '2m')
+  const cluster = Cluster.connect({...opts, deadline: AbortSignal.timeout(timeoutMs + REPORT_GRACE_MS)})
+  const ctx = {namespace: cluster.namespace, namespaceExplicit: cluster.namespaceExplicit}
+  const namespaceOf = (d: KaosDoc) => namespaceFor(d, ctx)
+  const layers: WorkloadRef[][] = dependencyLayers(docs, namespaceOf)
+    .reverse()
+    .map((layer) => layer.map((d) => ({kind: d.kind, name: d.metadata.name, namespace: namespaceOf(d)})))
+  const {deleted, notFound} = await deleteWorkloads(cluster, layers, {wait: opts.wait, timeoutMs, ignoreNotFound: opts.ignoreNotFound, onDeleted: opts.onDeleted, onProgress: opts.onProgress})
+  return {deleted, notFound, keptNamespaces: namespaces.map((n) => n.metadata.name)}
+}

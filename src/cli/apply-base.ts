@@ -100,7 +100,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
     if (flags['output-dir']) checkTargetDir(flags['output-dir'], '--output-dir')
     const dryRun = flags['output-dir'] ? 'client' : (flags['dry-run'] ?? 'none')
     if (dryRun === 'client') {
-      const [registry, {offlineNamespace}, {checkRenderedObjects}, {planOutputDir}, {render, sortForApply, withNamespace}] = await Promise.all([
+      const [registry, {offlineNamespace}, {checkRenderedObjects}, {planOutputDir}, {render, sortForApply, plainObjects}] = await Promise.all([
         this.registry(),
         import('../lib/cluster/context.js'),
         import('../lib/k8s-schema.js'),
@@ -112,7 +112,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
       // No auth tokens: an offline render must not mint a secret nor print a placeholder that
       // `kubectl apply` would take for the real token (render warns what to create instead).
       const rendered = render(docs, {namespace: ns.namespace, namespaceExplicit: ns.namespaceExplicit, registry})
-      const objects = [...sortForApply(withNamespace(input.plain ?? [], ns.namespace)), ...rendered.objects]
+      const objects = [...sortForApply(plainObjects(input.plain ?? [], ns.namespace)), ...rendered.objects]
       checkRenderedObjects(objects, docs)
       const warnings = rendered.warnings
       const files = flags['output-dir'] ? planOutputDir(flags['output-dir'], objects) : []

@@ -17,7 +17,7 @@ import {parseDuration} from './duration.js'
 import {checkRenderedObjects} from './k8s-schema.js'
 import {ANNOTATION_ENDPOINT, LABEL_KIND, LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
-import {type KubernetesObject, namespaceFor, render, sortForApply, withNamespace} from './render/index.js'
+import {type KubernetesObject, namespaceFor, render, sortForApply, plainObjects} from './render/index.js'
 
 /** Time allowed after --timeout to explain a timeout (the pods' events and logs). */
 export const REPORT_GRACE_MS = 2000
@@ -141,7 +141,7 @@ export async function deploy(docs: KaosDoc[], opts: DeployOptions, hooks: Deploy
   const warnings: string[] = []
   const ctx = {namespace: cluster.namespace, namespaceExplicit: cluster.namespaceExplicit}
   const namespaceOf = (d: KaosDoc) => namespaceFor(d, ctx)
-  const plain = withNamespace(opts.plain ?? [], cluster.namespace)
+  const plain = plainObjects(opts.plain ?? [], cluster.namespace)
   const declared = plain.filter((o) => o.kind === 'Namespace')
   const declaredNames = new Set(declared.map((o) => o.metadata.name))
   const namespaces = [...new Set([...docs.map(namespaceOf), ...plain.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []))])]

@@ -31,6 +31,10 @@ import SystemImagesBuild from './commands/system/images/build.js'
 import SystemImagesList from './commands/system/images/list.js'
 import Apply from './commands/apply.js'
 import Delete from './commands/delete.js'
+import SamplesList from './commands/samples/list.js'
+import SamplesShow from './commands/samples/show.js'
+import SamplesDeploy from './commands/samples/deploy.js'
+import SamplesDelete from './commands/samples/delete.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -65,6 +69,10 @@ export const COMMANDS = {
   'system:images:list': SystemImagesList,
   apply: Apply,
   delete: Delete,
+  'samples:list': SamplesList,
+  'samples:show': SamplesShow,
+  'samples:deploy': SamplesDeploy,
+  'samples:delete': SamplesDelete,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -6,7 +6,7 @@ import {KaosCommand} from './base-command.js'
 import {formatObjects} from './format/objects.js'
 import {Progress} from './progress.js'
 import type {KaosDoc} from '../lib/documents.js'
-import {type PlannedWrite, checkTargetDir, checkWrites, writeFiles} from '../lib/files.js'
+import {checkTargetDir, checkWrites, writeFiles} from '../lib/files.js'
 import type {KubernetesObject} from '../lib/render/common.js'
 
 /** What `kaos apply`, `kaos <kind> deploy` and `kaos samples deploy` return (and print with --json). */
@@ -94,7 +94,12 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
   protected async applyDocuments(
     input: ApplyInput,
     flags: ApplyFlagValues,
-    opts: {missingDependencies: 'error' | 'warn' | 'skip'; saved?: PlannedWrite; saveDocuments?: () => string},
+    opts: {
+      missingDependencies: 'error' | 'warn' | 'skip'
+      saveDocuments?: () => string
+      /** Warnings that do not apply to this command (e.g. "needs RBAC" where the input grants it). */
+      ignoreWarning?: (warning: string) => boolean
+    },
   ): Promise<DeployResult> {
     const {docs} = input
     if (flags['output-dir']) checkTargetDir(flags['output-dir'], '--output-dir')
@@ -114,7 +119,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
       const rendered = render(docs, {namespace: ns.namespace, namespaceExplicit: ns.namespaceExplicit, registry})
       const objects = [...sortForApply(plainObjects(input.plain ?? [], ns.namespace)), ...rendered.objects]
       checkRenderedObjects(objects, docs)
-      const warnings = rendered.warnings
+      const warnings = rendered.warnings.filter((w) => !opts.ignoreWarning?.(w))
       const files = flags['output-dir'] ? planOutputDir(flags['output-dir'], objects) : []
       if (flags['output-dir']) checkWrites(files, {force: flags.force, root: resolve(flags['output-dir']), what: '--output-dir'})
       this.warnAll([...(ns.warning ? [ns.warning] : []), ...registry.warnings, ...warnings])
@@ -147,6 +152,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
         {registry: (cluster) => this.registry(cluster), progress: (m) => progress.update(m)},
       )
       progress.stop()
+      outcome.warnings = outcome.warnings.filter((w) => !opts.ignoreWarning?.(w))
       this.warnAll(outcome.warnings)
       // Saved only once the cluster accepted the documents: bad input leaves no file behind.
       opts.saveDocuments?.()

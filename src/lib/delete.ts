@@ -36,6 +36,12 @@ export interface DeleteDocumentsOutcome {
 export async function deleteDocuments(docs: KaosDoc[], namespaces: NamespaceDoc[], opts: DeleteDocumentsOptions): Promise<DeleteDocumentsOutcome> {
   const timeoutMs = parseDuration(opts.timeout ?? '2m')
   const cluster = Cluster.connect({...opts, deadline: AbortSignal.timeout(timeoutMs + REPORT_GRACE_MS)})
+  return deleteDocumentsIn(cluster, docs, namespaces, {...opts, timeoutMs})
+}
+
+/** `deleteDocuments` on a connection the caller made (with its deadline). */
+export async function deleteDocumentsIn(cluster: Cluster, docs: KaosDoc[], namespaces: NamespaceDoc[], opts: DeleteDocumentsOptions & {timeoutMs: number}): Promise<DeleteDocumentsOutcome> {
+  const {timeoutMs} = opts
   const ctx = {namespace: cluster.namespace, namespaceExplicit: cluster.namespaceExplicit}
   const namespaceOf = (d: KaosDoc) => namespaceFor(d, ctx)
   const layers: WorkloadRef[][] = dependencyLayers(docs, namespaceOf)

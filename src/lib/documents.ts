@@ -279,8 +279,13 @@ function parseNamespace(obj: Record<string, unknown>, where: string): NamespaceD
  * refused with the command that applies it: kaos owns what it renders, kubectl owns the rest.
  */
 export function parseManifests(text: string, source: string): Manifests {
+  return manifestsOf(parseYamlDocuments(text, source), source)
+}
+
+/** `parseManifests` for documents already read (and perhaps changed, as `kaos samples --set` does). */
+export function manifestsOf(raw: RawDocument[], source: string): Manifests {
   const out: Manifests = {docs: [], namespaces: []}
-  for (const {value, where} of parseYamlDocuments(text, source)) {
+  for (const {value, where} of raw) {
     const obj = value as Record<string, unknown>
     // A kaos kind under a wrong apiVersion gets parseDocument's message about the apiVersion.
     const plain =

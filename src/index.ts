@@ -35,6 +35,10 @@ import SamplesList from './commands/samples/list.js'
 import SamplesShow from './commands/samples/show.js'
 import SamplesDeploy from './commands/samples/deploy.js'
 import SamplesDelete from './commands/samples/delete.js'
+import ConfigShow from './commands/config/show.js'
+import ConfigGet from './commands/config/get.js'
+import ConfigSet from './commands/config/set.js'
+import ConfigUnset from './commands/config/unset.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -73,6 +77,10 @@ export const COMMANDS = {
   'samples:show': SamplesShow,
   'samples:deploy': SamplesDeploy,
   'samples:delete': SamplesDelete,
+  'config:show': ConfigShow,
+  'config:get': ConfigGet,
+  'config:set': ConfigSet,
+  'config:unset': ConfigUnset,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -113,7 +113,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
         import('../lib/render/index.js'),
       ])
       // The namespace a deploy would use: -n, else the kubeconfig context's (read offline).
-      const ns = offlineNamespace({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace})
+      const ns = offlineNamespace(this.connectOptions())
       // No auth tokens: an offline render must not mint a secret nor print a placeholder that
       // `kubectl apply` would take for the real token (render warns what to create instead).
       const rendered = render(docs, {namespace: ns.namespace, namespaceExplicit: ns.namespaceExplicit, registry})

@@ -39,6 +39,7 @@ import ConfigShow from './commands/config/show.js'
 import ConfigGet from './commands/config/get.js'
 import ConfigSet from './commands/config/set.js'
 import ConfigUnset from './commands/config/unset.js'
+import McpRun from './commands/mcp/run.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -81,6 +82,7 @@ export const COMMANDS = {
   'config:get': ConfigGet,
   'config:set': ConfigSet,
   'config:unset': ConfigUnset,
+  'mcp:run': McpRun,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -40,6 +40,7 @@ import ConfigGet from './commands/config/get.js'
 import ConfigSet from './commands/config/set.js'
 import ConfigUnset from './commands/config/unset.js'
 import McpRun from './commands/mcp/run.js'
+import McpInspect from './commands/mcp/inspect.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -83,6 +84,7 @@ export const COMMANDS = {
   'config:set': ConfigSet,
   'config:unset': ConfigUnset,
   'mcp:run': McpRun,
+  'mcp:inspect': McpInspect,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -10,7 +10,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {ROOT, type SpawnedCli, cliUnavailable, runCli, spawnCli, tempDir} from '../helpers/cli.js'
 import {itOrSkip} from '../helpers/mocha.js'
-import {fastmcpPython, rawpythonPython} from '../helpers/python.js'
+import {rawpythonPython, rawpythonUnavailable} from '../helpers/mcp-servers.js'
+import {fastmcpPython} from '../helpers/python.js'
 
 const work = tempDir('kaos-mcp-run-')
 const running: SpawnedCli[] = []
@@ -21,7 +22,7 @@ after(async () => {
 })
 
 const fastmcp = cliUnavailable() ? {why: cliUnavailable()} : fastmcpPython()
-const rawpython = cliUnavailable() ? {why: cliUnavailable()} : rawpythonPython()
+const rawpython = cliUnavailable() ? {why: cliUnavailable()} : {why: rawpythonUnavailable(), python: rawpythonPython()}
 
 /** `kaos mcp run ARGS --json` in `cwd`, with the ready events it prints. */
 function run(args: string[], cwd: string, env: Record<string, string> = {}) {

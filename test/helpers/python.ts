@@ -39,13 +39,3 @@ export function fastmcpPython(): {python?: string; why?: string} {
   return imports(python, 'mcp.server.fastmcp') ? {python} : {why: 'mcp installed but not importable'}
 }
 
-/** A Python with rawpython's requirements ($KAOS_VENV, .venv-rawpython or the pod runner's), or why there is none. */
-export function rawpythonPython(): {python?: string; why?: string} {
-  const cache = process.env.KAOS_TESTBED_CACHE || join(homedir(), '.cache', 'kaos-testbed')
-  const candidates = [process.env.KAOS_VENV, join(ROOT, '.venv-rawpython'), join(cache, 'runner', 'venv-rawpython')].filter(Boolean) as string[]
-  for (const v of candidates) {
-    const p = join(v, 'bin', 'python')
-    if (existsSync(p) && imports(p, 'yaml, mcp, uvicorn, starlette')) return {python: p}
-  }
-  return {why: `no Python with rawpython's requirements (set KAOS_VENV; tried ${candidates.join(', ')})`}
-}

@@ -15,6 +15,8 @@ export interface ProcessSpec {
   cwd: string
   /** For messages: `npm run build`. */
   label: string
+  /** Where the process's stdout goes: ours (a tool's results) or, by default, our stderr. */
+  stdout?: 'inherit' | 'stderr'
 }
 
 export type ExitInfo = {code: number | null; signal: NodeJS.Signals | null}
@@ -44,8 +46,8 @@ export class GroupProcess {
   exit?: ExitInfo
 
   constructor(spec: ProcessSpec) {
-    // stdout goes to our stderr too: kaos's own stdout carries only the URL (or --json lines).
-    this.child = spawn(spec.command, spec.args, {cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 2, 2]})
+    // A server's stdout goes to our stderr too: kaos's own stdout carries only the URL (or --json lines).
+    this.child = spawn(spec.command, spec.args, {cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', spec.stdout === 'inherit' ? 1 : 2, 2]})
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error) => {
         this.exit = {code: 127, signal: null}

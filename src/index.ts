@@ -41,6 +41,18 @@ import McpResourceApply from './commands/mcp/resource/apply.js'
 import McpResourceList from './commands/mcp/resource/list.js'
 import McpResourceGet from './commands/mcp/resource/get.js'
 import McpResourceDelete from './commands/mcp/resource/delete.js'
+import Apply from './commands/apply.js'
+import Delete from './commands/delete.js'
+import SamplesList from './commands/samples/list.js'
+import SamplesShow from './commands/samples/show.js'
+import SamplesDeploy from './commands/samples/deploy.js'
+import SamplesDelete from './commands/samples/delete.js'
+import ConfigShow from './commands/config/show.js'
+import ConfigGet from './commands/config/get.js'
+import ConfigSet from './commands/config/set.js'
+import ConfigUnset from './commands/config/unset.js'
+import McpRun from './commands/mcp/run.js'
+import McpInspect from './commands/mcp/inspect.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -85,6 +97,18 @@ export const COMMANDS = {
   'mcp:resource:list': McpResourceList,
   'mcp:resource:get': McpResourceGet,
   'mcp:resource:delete': McpResourceDelete,
+  apply: Apply,
+  delete: Delete,
+  'samples:list': SamplesList,
+  'samples:show': SamplesShow,
+  'samples:deploy': SamplesDeploy,
+  'samples:delete': SamplesDelete,
+  'config:show': ConfigShow,
+  'config:get': ConfigGet,
+  'config:set': ConfigSet,
+  'config:unset': ConfigUnset,
+  'mcp:run': McpRun,
+  'mcp:inspect': McpInspect,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

@@ -228,10 +228,17 @@ export function parseDocument(raw: unknown, where: string, opts: {record?: boole
   return doc
 }
 
-/** Parse multi-document YAML text into kaos documents. Empty documents are skipped. */
-export function parseDocuments(text: string, source: string): AnyDoc[] {
+/** One document of a multi-document YAML text: its value and where it came from, for messages. */
+export interface RawDocument {
+  value: unknown
+  /** `file.yaml`, or `file.yaml (document 2)` when the text has several documents. */
+  where: string
+}
+
+/** The documents of a YAML text, parsed but not yet checked; empty documents are skipped. */
+export function parseYamlDocuments(text: string, source: string): RawDocument[] {
   const docs = parseAllDocuments(text, {prettyErrors: true})
-  const out: AnyDoc[] = []
+  const out: RawDocument[] = []
   const list = Array.isArray(docs) ? docs : [docs]
   list.forEach((d, i) => {
     const where = list.length > 1 ? `${source} (document ${i + 1})` : source
@@ -248,7 +255,80 @@ export function parseDocuments(text: string, source: string): AnyDoc[] {
       throw invalid(`${where}: invalid YAML: ${(error as Error).message.split('\n')[0]}`, ['Write the values out instead of repeating aliases.'])
     }
     if (value === null || value === undefined) return
-    out.push(parseDocument(value, where, {record: true}))
+    out.push({value, where})
+  })
+  return out
+}
+
+/**
+ * A plain Kubernetes document that sits next to kaos documents (upstream KAOS samples start with
+ * a `v1 Namespace`). Only Namespaces are taken: see `parseManifests`.
+ */
+export interface NamespaceDoc {
+  apiVersion: 'v1'
+  kind: 'Namespace'
+  metadata: {name: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown}
+  [k: string]: unknown
+}
+
+const NamespaceMetadataSchema = z.strictObject({
+  name: z.string().refine(isDnsLabel, DNS_LABEL_TEXT),
+  labels: z.record(qualifiedKey, labelValue).optional(),
+  annotations: z.record(qualifiedKey, z.string()).optional(),
+})
+
+/** Kaos documents and the plain Namespaces given with them, in input order. */
+export interface Manifests {
+  docs: AnyDoc[]
+  namespaces: NamespaceDoc[]
+}
+
+/** `apiVersion: v1, kind: Namespace`: name, labels and annotations only (spec and status are the server's). */
+function parseNamespace(obj: Record<string, unknown>, where: string): NamespaceDoc {
+  const extra = Object.keys(obj).filter((k) => !['apiVersion', 'kind', 'metadata'].includes(k))
+  if (extra.length > 0) throw invalid(`${where}: Namespace: unknown or unsupported field ${extra[0]} (kaos applies a Namespace's metadata only)`, ['Leave out spec and status, or apply the Namespace with `kubectl apply -f`.'])
+  const meta = NamespaceMetadataSchema.safeParse(obj.metadata ?? {})
+  if (!meta.success) throw invalid(`${where}: Namespace: ${issueText(firstIssue(meta.error.issues), 'metadata', obj.metadata ?? {}, NamespaceMetadataSchema)}`)
+  return {apiVersion: 'v1', kind: 'Namespace', metadata: meta.data}
+}
+
+/**
+ * Kaos documents plus the plain `v1 Namespace` documents that upstream KAOS files carry with them
+ * (applied first, so the documents in them have somewhere to go). Any other Kubernetes kind is
+ * refused with the command that applies it: kaos owns what it renders, kubectl owns the rest.
+ */
+export function parseManifests(text: string, source: string): Manifests {
+  return manifestsOf(parseYamlDocuments(text, source), source)
+}
+
+/** `parseManifests` for documents already read (and perhaps changed, as `kaos samples --set` does). */
+export function manifestsOf(raw: RawDocument[], source: string): Manifests {
+  const out: Manifests = {docs: [], namespaces: []}
+  for (const {value, where} of raw) {
+    const obj = value as Record<string, unknown>
+    // A kaos kind under a wrong apiVersion gets parseDocument's message about the apiVersion.
+    const plain =
+      obj && typeof obj === 'object' && !Array.isArray(obj) && typeof obj.apiVersion === 'string' && !obj.apiVersion.startsWith('kaos.tools/') && !(DOCUMENT_KINDS as readonly string[]).includes(obj.kind as string)
+    if (plain && obj.apiVersion === 'v1' && obj.kind === 'Namespace') out.namespaces.push(parseNamespace(obj, where))
+    else if (plain && typeof obj.kind === 'string') {
+      const name = (obj.metadata as {name?: unknown} | undefined)?.name
+      throw invalid(`${where}: ${obj.apiVersion} ${obj.kind}${typeof name === 'string' ? ` "${name}"` : ''} is not a kaos document: kaos applies ${DOCUMENT_KINDS.join(', ')} documents and plain Namespaces`, [
+        `Apply it with \`kubectl apply -f ${source === '<stdin>' ? '-' : source}\`, and keep it in a file of its own.`,
+      ])
+    } else out.docs.push(parseDocument(value, where, {record: true}))
+  }
+  if (out.docs.length === 0 && out.namespaces.length === 0) throw invalid(`${source}: no documents found`, [`Write a ${API_VERSION} MCPServer, Agent or ModelAPI document.`])
+  return out
+}
+
+/** Parse multi-document YAML text into kaos documents. Empty documents are skipped. */
+export function parseDocuments(text: string, source: string): AnyDoc[] {
+  const out = parseYamlDocuments(text, source).map(({value, where}) => {
+    const obj = value as Record<string, unknown>
+    // A plain Namespace next to kaos documents is what `kaos apply` takes; say so.
+    if (obj && typeof obj === 'object' && obj.apiVersion === 'v1' && obj.kind === 'Namespace')
+      throw invalid(`${where}: a v1 Namespace document: \`kaos <kind> deploy\` takes only kaos documents`, ['Use `kaos apply -f`, which applies plain Namespaces first and then every kaos kind in dependency order.'])
+    return parseDocument(value, where, {record: true})
   })
   if (out.length === 0) throw invalid(`${source}: no documents found`, [`Write a ${API_VERSION} MCPServer, Agent or ModelAPI document.`])
   return out

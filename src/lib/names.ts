@@ -19,6 +19,8 @@ export const SYSTEM_COMPONENT = 'system'
 /** On Roles and bindings `kaos system create-rbac` made: the service account (and its namespace) they grant. */
 export const LABEL_RBAC_FOR = 'kaos.tools/rbac-for'
 export const LABEL_RBAC_NAMESPACE = 'kaos.tools/rbac-namespace'
+/** On the objects `kaos samples deploy` adds to a sample's own (its Secret, its RBAC), so `samples delete` finds them. */
+export const LABEL_SAMPLE = 'kaos.tools/sample'
 
 export const ANNOTATION_SOURCE = 'kaos.tools/source'
 export const ANNOTATION_POD_SPEC_HASH = 'kaos.tools/pod-spec-hash'

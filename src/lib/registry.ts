@@ -276,11 +276,13 @@ export function packageVersion(rt: {package?: string}): string | undefined {
  * The offline registry: built-in < user file < `--registry` files. Cluster and plugin sources are
  * appended by callers that have them (see `extraSources`).
  */
-export function loadRegistry(opts: {files?: string[]; env?: NodeJS.ProcessEnv; extraSources?: RegistrySource[]; warnings?: string[]} = {}): Registry {
+export function loadRegistry(opts: {files?: string[]; filesWhat?: string; env?: NodeJS.ProcessEnv; userSources?: RegistrySource[]; extraSources?: RegistrySource[]; warnings?: string[]} = {}): Registry {
   const sources = [builtinRegistry()]
   const user = userRegistryPath(opts.env)
   if (user) sources.push(loadRegistryFile(user, (opts.env ?? process.env).KAOS_REGISTRY ? '$KAOS_REGISTRY' : 'the user registry'))
-  for (const f of opts.files ?? []) sources.push(loadRegistryFile(f))
+  // Ranked with the user file (kaos's config file): below --registry files.
+  sources.push(...(opts.userSources ?? []))
+  for (const f of opts.files ?? []) sources.push(loadRegistryFile(f, opts.filesWhat))
   sources.push(...(opts.extraSources ?? []))
   return mergeRegistry(sources, opts.warnings ?? [])
 }

@@ -6,8 +6,8 @@ import type {GatewayChecks} from '../gateway-checks.js'
 import {type Registry, ownImageRef} from '../registry.js'
 import {renderAgent} from './agent.js'
 import {type KubernetesObject} from './common.js'
-import {ANNOTATION_INVENTORY} from '../names.js'
 import {type GatewayRender, checkCatalogDoc, renderCatalogDoc, renderGateway} from './gateway.js'
+import {ANNOTATION_INVENTORY, LABEL_MANAGED_BY, MANAGED_BY} from '../names.js'
 import {type RenderResult, renderMCPServer} from './mcpserver.js'
 import {modelAPIPort, renderModelAPI} from './modelapi.js'
 
@@ -27,6 +27,19 @@ export function sortForApply(objects: KubernetesObject[]): KubernetesObject[] {
     return i === -1 ? APPLY_ORDER.length : i
   }
   return objects.map((o, i) => ({o, i})).sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i).map((x) => x.o)
+}
+
+/**
+ * Plain objects (Namespaces, a sample's Secret and RBAC) as they are applied: in their own
+ * namespace, else `namespace` (cluster-scoped kinds in none). A Namespace document with only a
+ * name would leave kaos owning no field of it, and the API server then rewrites its managed fields
+ * on the next apply (reported as "configured" once): kaos's managed-by label gives it one.
+ */
+export function plainObjects(objects: KubernetesObject[], namespace: string): KubernetesObject[] {
+  return objects.map((o) => {
+    if (o.kind === 'Namespace') return {...o, metadata: {...o.metadata, labels: {[LABEL_MANAGED_BY]: MANAGED_BY, ...o.metadata.labels}}}
+    return o.kind.startsWith('Cluster') || o.metadata.namespace ? o : {...o, metadata: {...o.metadata, namespace}}
+  })
 }
 
 /**

@@ -68,6 +68,7 @@ type runner struct {
 	mu    sync.Mutex
 	pods  map[types.UID]*podRun
 	deps  *deps
+	svc   *svcNet // nil when service networking is off
 }
 
 func main() {
@@ -78,8 +79,16 @@ func main() {
 	flag.StringVar(&cfg.repoRoot, "repo-root", "", "kaos repository root")
 	flag.StringVar(&cfg.cacheDir, "cache-dir", "", "runner dependency cache (venvs, npm packages)")
 	klog.InitFlags(nil)
+	var hostsFile, svcLockDir string
+	var noSvcNet bool
+	flag.StringVar(&hostsFile, "hosts-file", "/etc/hosts", `where Service names go ("" for none)`)
+	flag.StringVar(&svcLockDir, "svcnet-lock-dir", svcLockDirName, "machine-wide directory of the test beds' loopback claims and hosts-file lock")
+	flag.BoolVar(&noSvcNet, "no-service-network", false, "serve no Service addresses or names")
 	if len(os.Args) > 1 && os.Args[1] == "install" {
 		os.Exit(installMain(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "svcnet-clean" {
+		os.Exit(svcnetCleanMain(os.Args[2:]))
 	}
 	flag.Parse()
 	if cfg.kubeconfig == "" || cfg.stateDir == "" || cfg.repoRoot == "" || cfg.cacheDir == "" {
@@ -116,6 +125,13 @@ func main() {
 	if !cache.WaitForCacheSync(ctx.Done(), nodeInf.HasSynced) {
 		klog.Fatal("node cache did not sync")
 	}
+	if !noSvcNet {
+		r.svc = newSvcNet(r, hostsFile, svcLockDir)
+		if err := r.svc.start(f); err != nil {
+			klog.Errorf("service networking off: %v", err)
+			r.svc = nil
+		}
+	}
 	inf := f.Core().V1().Pods().Informer()
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { r.sync(ctx, o.(*corev1.Pod)) },
@@ -145,6 +161,7 @@ func main() {
 		go func() { defer wg.Done(); r.stop(uid, "runner stopping") }()
 	}
 	wg.Wait()
+	r.svc.stop()
 }
 
 // sync reacts to a pod add/update.
@@ -198,6 +215,7 @@ func (r *runner) stop(uid types.UID, why string) {
 	r.mu.Unlock()
 	if ok && pr != nil {
 		klog.Infof("%s: %s: stopping", pr.key(), why)
+		r.svc.podsChanged(pr.pod.Namespace)
 		pr.stop()
 	}
 	if why == "pod deleted" {

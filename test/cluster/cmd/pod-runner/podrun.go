@@ -40,6 +40,7 @@ type podRun struct {
 	status      map[string]*corev1.ContainerStatus // by container name
 	initStatus  map[string]*corev1.ContainerStatus
 	initialized bool
+	ports       map[int32]int32 // container port -> local port, of the containers that run here
 	pushMu      sync.Mutex // one status write at a time, each with the newest states
 
 	wakeMu sync.Mutex
@@ -123,6 +124,20 @@ func (pr *podRun) run(_ context.Context) {
 			forwards = append(forwards, map[string]any{"ports": []int32{cp}, "target": map[string]any{"port": lp, "address": "127.0.0.1"}})
 		}
 	}
+	pr.mu.Lock()
+	pr.ports = map[int32]int32{}
+	for _, c := range cs {
+		if c.noRun != "" {
+			continue
+		}
+		for cp, lp := range c.ports {
+			if _, dup := pr.ports[cp]; !dup {
+				pr.ports[cp] = lp
+			}
+		}
+	}
+	pr.mu.Unlock()
+	pr.r.svc.podsChanged(p.Namespace)
 	if err := pr.r.applyKwok(ctx, p, "logs", "Logs", map[string]any{"logs": logs}); err != nil {
 		klog.Errorf("%s: Logs: %v", pr.key(), err)
 	}

@@ -68,6 +68,8 @@ export interface ApplyInput {
   docs: AnyDoc[]
   /** Plain objects applied before the documents' (Namespaces; a sample's Secret and RBAC). */
   plain?: KubernetesObject[]
+  /** What reading the input left out, and why (shown with the render's warnings). */
+  warnings?: string[]
 }
 
 /**
@@ -120,7 +122,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
       const rendered = render(docs, {namespace: ns.namespace, namespaceExplicit: ns.namespaceExplicit, registry, gatewayChecks: await gatewayChecksFor(docs, registry)})
       const objects = [...sortForApply(plainObjects(input.plain ?? [], ns.namespace)), ...rendered.objects]
       checkRenderedObjects(objects, docs)
-      const warnings = rendered.warnings.filter((w) => !opts.ignoreWarning?.(w))
+      const warnings = [...(input.warnings ?? []), ...rendered.warnings].filter((w) => !opts.ignoreWarning?.(w))
       const files = flags['output-dir'] ? planOutputDir(flags['output-dir'], objects) : []
       if (flags['output-dir']) checkWrites(files, {force: flags.force, root: resolve(flags['output-dir']), what: '--output-dir'})
       this.warnAll([...(ns.warning ? [ns.warning] : []), ...registry.warnings, ...warnings])
@@ -153,7 +155,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
         {registry: (cluster) => this.registry(cluster), progress: (m) => progress.update(m)},
       )
       progress.stop()
-      outcome.warnings = outcome.warnings.filter((w) => !opts.ignoreWarning?.(w))
+      outcome.warnings = [...(input.warnings ?? []), ...outcome.warnings].filter((w) => !opts.ignoreWarning?.(w))
       this.warnAll(outcome.warnings)
       // Saved only once the cluster accepted the documents: bad input leaves no file behind.
       opts.saveDocuments?.()

@@ -29,7 +29,8 @@ Namespace documents in the input are left alone: deleting a namespace deletes ev
   async run(): Promise<DeleteDocumentsOutcome> {
     const {flags} = this
     const [{readManifestFiles}, {deleteDocuments}] = await Promise.all([import('../lib/inputs.js'), import('../lib/delete.js')])
-    const {docs, namespaces} = readManifestFiles(flags.file, {recursive: flags.recursive})
+    const {docs, namespaces, rbac, warnings} = readManifestFiles(flags.file, {recursive: flags.recursive})
+    this.warnAll(warnings)
     const progress = new Progress(this.jsonEnabled())
     let outcome: DeleteDocumentsOutcome
     try {
@@ -38,6 +39,7 @@ Namespace documents in the input are left alone: deleting a namespace deletes ev
         wait: flags.wait,
         timeout: flags.timeout,
         ignoreNotFound: flags['ignore-not-found'],
+        rbac,
         onProgress: (m) => progress.update(m),
       })
       progress.stop()

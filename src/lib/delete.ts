@@ -1,10 +1,10 @@
 // `kaos delete -f`: the workloads of the documents in a file, callers first (agents before the
 // model APIs and MCP servers they call), each workload's objects found by its labels.
 import {Cluster} from './cluster/client.js'
-import type {ObjectRef} from './cluster/objects.js'
+import {type ObjectRef, deleteObject} from './cluster/objects.js'
 import {dependencyLayers} from './dependencies.js'
 import {isCatalogKind} from './catalog.js'
-import {type AnyDoc, type KaosDoc, type NamespaceDoc, isWorkloadDoc} from './documents.js'
+import {type AnyDoc, type KaosDoc, type NamespaceDoc, type RbacDoc, isWorkloadDoc} from './documents.js'
 import {parseDuration} from './duration.js'
 import {REPORT_GRACE_MS} from './deploy.js'
 import {namespaceFor} from './render/index.js'
@@ -20,6 +20,8 @@ export interface DeleteDocumentsOptions {
   ignoreNotFound?: boolean
   onDeleted?: (r: ObjectRef) => void
   onProgress?: (message: string) => void
+  /** ServiceAccounts, Roles and RoleBindings of the input: deleted after the workloads that ran as them. */
+  rbac?: RbacDoc[]
 }
 
 export interface DeleteDocumentsOutcome {
@@ -53,5 +55,13 @@ export async function deleteDocumentsIn(cluster: Cluster, docs: AnyDoc[], namesp
   const catalog = docs.filter((d) => isCatalogKind(d.kind)).map((d) => ({kind: d.kind, name: d.metadata.name, namespace: namespaceOf(d)}) as WorkloadRef)
   if (catalog.length > 0) layers.push(catalog)
   const {deleted, notFound} = await deleteWorkloads(cluster, layers, {wait: opts.wait, timeoutMs, ignoreNotFound: opts.ignoreNotFound, onDeleted: opts.onDeleted, onProgress: opts.onProgress})
+  // As `kubectl delete -f` would: these are the file's own objects (one already gone is no error).
+  for (const o of opts.rbac ?? []) {
+    const ref = {kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? cluster.namespace}
+    if (await deleteObject(cluster, ref)) {
+      deleted.push(ref)
+      opts.onDeleted?.(ref)
+    }
+  }
   return {deleted, notFound, keptNamespaces: namespaces.map((n) => n.metadata.name)}
 }

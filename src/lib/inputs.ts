@@ -51,11 +51,13 @@ export function readDocumentFiles(files: string[], opts: {recursive?: boolean; s
 
 /** `kaos apply -f`: kaos documents of every kind plus plain Namespaces (see parseManifests). */
 export function readManifestFiles(files: string[], opts: {recursive?: boolean; stdin?: () => string} = {}): Manifests {
-  const out: Manifests = {docs: [], namespaces: []}
+  const out: Manifests = {docs: [], namespaces: [], rbac: [], warnings: []}
   for (const {text, source} of readInputs(files, opts)) {
     const m = parseManifests(text, source)
     out.docs.push(...m.docs)
     out.namespaces.push(...m.namespaces)
+    out.rbac.push(...m.rbac)
+    out.warnings.push(...m.warnings)
   }
   const seen = new Set<string>()
   for (const n of out.namespaces) {

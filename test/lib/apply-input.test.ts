@@ -35,7 +35,7 @@ describe('parseManifests', () => {
   it('refuses any other Kubernetes kind, naming kubectl apply and the file', () => {
     invalidInput(
       () => parseManifests(all(mcp('calc'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n'), 'team.yaml'),
-      /^team\.yaml \(document 2\): v1 ConfigMap "cfg" is not a kaos document: kaos applies MCPServer, Agent, ModelAPI, MCPTool, MCPPrompt, MCPResource documents and plain Namespaces$/,
+      /^team\.yaml \(document 2\): v1 ConfigMap "cfg" is not a kaos document: kaos applies MCPServer, Agent, ModelAPI, MCPTool, MCPPrompt, MCPResource documents, plain Namespaces, ServiceAccounts, Roles and RoleBindings$/,
     )
     try {
       parseManifests('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n', 'd.yaml')

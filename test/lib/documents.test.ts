@@ -51,7 +51,7 @@ describe('parseDocument', () => {
     invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r', replica: 2}), 'f'), /^f: MCPServer "x": unknown field spec\.replica; did you mean replicas\?$/)
     invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r', container: {image: 'i', imagePullPolice: 'Always'}}), 'f'), /unknown field spec\.container\.imagePullPolice; did you mean imagePullPolicy\?$/)
     invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r'}, {name: 'x', label: {}}), 'f'), /unknown field metadata\.label; did you mean labels\?/)
-    invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r'}, {name: 'x'}, {status: {}}), 'f'), /^f: unknown field status$/)
+    invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r'}, {name: 'x'}, {stat: {}}), 'f'), /^f: unknown field stat$/)
     invalidInput(
       () => parseDocument(doc('MCPServer', {runtime: 'r', container: {env: [{name: 'A', valueFrom: {secretKeyRef: {name: 's', key: 'k', extra: 1}}}]}}), 'f'),
       /unknown field spec\.container\.env\[0\]\.valueFrom\.secretKeyRef\.extra/,
@@ -83,7 +83,7 @@ describe('parseDocuments', () => {
 
   it('names the document of a multi-document file in errors', () => {
     const text = `apiVersion: ${API_VERSION}\nkind: MCPServer\nmetadata: {name: a}\nspec: {runtime: rawpython}\n---\napiVersion: ${API_VERSION}\nkind: MCPServer\nmetadata: {name: b}\nspec: {runtime: rawpython, foo: 1}\n`
-    invalidInput(() => parseDocuments(text, 'mcp.yaml'), /^mcp\.yaml \(document 2\): MCPServer "b": unknown field spec\.foo \(known: runtime, params, toolSelector, upstreamSelector, gateway, container, podSpec, replicas, serviceAccountName\)$/)
+    invalidInput(() => parseDocuments(text, 'mcp.yaml'), /^mcp\.yaml \(document 2\): MCPServer "b": unknown field spec\.foo \(known: runtime, params, toolSelector, upstreamSelector, gateway, container, podSpec, replicas, serviceAccountName, telemetry, gatewayRoute, security\)$/)
   })
 
   it('reports invalid YAML with a line number', () => {
@@ -109,8 +109,8 @@ describe('validateAgainstRegistry', () => {
     validateAgainstRegistry(mcp({runtime: 'custom', container: {image: 'x:1'}}), registry)
   })
 
-  it('params only for runtimes with a paramsEnvVar', () => {
-    invalidInput(() => validateAgainstRegistry(mcp({runtime: 'kubernetes', params: 'x'}), registry), /runtime "kubernetes" takes no params/)
+  it('params on a runtime without a paramsEnvVar are no error (the render warns, as upstream KAOS drops them)', () => {
+    validateAgainstRegistry(mcp({runtime: 'kubernetes', params: 'x'}), registry)
   })
 
   it('requiredEnv is enforced, as value or valueFrom; envFrom defers the check to deploy', () => {

@@ -1,6 +1,7 @@
 import {type CatalogDoc, isCatalogKind} from '../catalog.js'
-import type {AnyDoc, KaosDoc, MCPServerDoc} from '../documents.js'
-import {resolveRuntime, validateAgainstRegistry} from '../documents.js'
+import type {AnyDoc, KaosDoc, MCPServerDoc, ModelAPIDoc} from '../documents.js'
+import {docLabel, documentNotes, resolveRuntime, validateAgainstRegistry} from '../documents.js'
+import {modelMatches, modelsOf, upstreamWarnings} from '../upstream.js'
 import {invalid} from '../errors.js'
 import type {GatewayChecks} from '../gateway-checks.js'
 import {type Registry, ownImageRef} from '../registry.js'
@@ -108,11 +109,14 @@ export function render(input: AnyDoc[], ctx: RenderContext): RenderResult {
   const mcpServerPorts = {...ctx.mcpServerPorts}
   for (const d of docs) if (d.kind === 'MCPServer') mcpServerPorts[d.metadata.name] = resolveRuntime(d, ctx.registry).port
 
+  checkAgentModels(docs, ctx)
+
   const objects: KubernetesObject[] = catalogDocs.map((d) => renderCatalogDoc(d, namespaceFor(d, ctx)))
-  const warnings: string[] = []
+  const warnings: string[] = input.flatMap((d) => documentNotes(d))
   for (const doc of docs) {
     const namespace = namespaceFor(doc, ctx)
     let r: RenderResult
+    warnings.push(...upstreamWarnings(doc, doc.kind === 'MCPServer' ? resolveRuntime(doc, ctx.registry) : undefined))
     if (doc.kind === 'MCPServer') {
       const runtime = resolveRuntime(doc, ctx.registry)
       const gateway = runtime.gateway ? gatewayFor(doc, namespace, input, ctx) : undefined
@@ -125,6 +129,24 @@ export function render(input: AnyDoc[], ctx: RenderContext): RenderResult {
     warnings.push(...r.warnings)
   }
   return {objects: sortForApply(objects), warnings}
+}
+
+/**
+ * An agent's model must be one its model API serves, when that model API is in the input: the
+ * check upstream KAOS's operator makes (it marks the agent Failed), made before anything is applied.
+ */
+function checkAgentModels(docs: KaosDoc[], ctx: RenderContext): void {
+  const apis = new Map(docs.filter((d): d is ModelAPIDoc => d.kind === 'ModelAPI').map((d) => [`${namespaceFor(d, ctx)}/${d.metadata.name}`, d]))
+  for (const d of docs) {
+    if (d.kind !== 'Agent') continue
+    const api = apis.get(`${namespaceFor(d, ctx)}/${d.spec.modelAPI}`)
+    if (!api) continue
+    const models = modelsOf(api)
+    if (!models.some((m) => modelMatches(m, d.spec.model)))
+      throw invalid(`${docLabel(d)}: spec.model "${d.spec.model}" is not served by ModelAPI "${api.metadata.name}" (it serves ${models.map((m) => JSON.stringify(m)).join(', ')})`, [
+        api.spec.mode === 'Hosted' ? 'Use the hosted model as the agent\'s model.' : 'Add the model to its proxyConfig.models ("*" or "provider/*" admit many), or pick one it serves.',
+      ])
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type {MCPServerDoc} from '../documents.js'
 import type {Runtime} from '../registry.js'
+import {telemetryEnv} from '../upstream.js'
 import type {GatewayRender} from './gateway.js'
 import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, mergeEnv, podIdentity, pullPolicy, tcpProbe} from './common.js'
 import {ANNOTATION_CONFIG_HASH, ANNOTATION_PACKAGE, ANNOTATION_PACKAGE_BIN, ANNOTATION_RUNTIME, ANNOTATION_TRANSPORT, AUTH_SECRET_KEY, authSecretName, objectName, workloadLabels} from '../names.js'
@@ -37,6 +38,7 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
   const image = spec.container?.image ?? runtime.image!
   const env: Array<Record<string, unknown>> = Object.entries(runtime.env).map(([k, v]) => ({name: k, value: v}))
   if (runtime.paramsEnvVar && spec.params !== undefined) env.push({name: runtime.paramsEnvVar, value: spec.params})
+  if (spec.telemetry?.enabled) env.push(...telemetryEnv(name, namespace, spec.telemetry.endpoint))
 
   const userEnv = new Set((spec.container?.env ?? []).map((e) => e.name))
   if (runtime.auth && !userEnv.has(runtime.auth.tokenEnv)) {

@@ -38,7 +38,8 @@ export const applyFlags = {
   'output-dir': Flags.string({description: 'Write one YAML file per rendered object plus kustomization.yaml to this directory (implies --dry-run=client)'}),
   force: Flags.boolean({description: 'Let --create-yaml and --output-dir overwrite existing files'}),
   wait: Flags.boolean({description: 'Wait until the workloads are ready'}),
-  timeout: Flags.string({description: 'How long the whole deploy may take, --wait included (e.g. 90s, 5m)', default: '5m'}),
+  // --wait-timeout: upstream KAOS's spelling (whole seconds), which a bare number here also means.
+  timeout: Flags.string({description: 'How long the whole deploy may take, --wait included (e.g. 90s, 5m; a bare number is seconds)', default: '5m', aliases: ['wait-timeout']}),
   'force-conflicts': Flags.boolean({description: 'Take over fields owned by another field manager'}),
   'create-namespace': Flags.boolean({description: 'Create the namespace if it does not exist'}),
   'skip-secret-check': Flags.boolean({description: 'Do not check that referenced Secrets and keys (and the Services gateways call) exist'}),

@@ -3,8 +3,9 @@
 // tool list, refreshed in the background every `cacheMs`. tools/list never waits on an upstream:
 // it serves the cached lists of the upstreams that answered last time. One that fails is left out
 // (one log line when it goes, one when it comes back) and probed in the background until it
-// answers again. Readiness waits for each upstream's first answer or failure (at most its
-// timeoutMs), so a new replica's first tools/list is already complete.
+// answers again; a call to a name under its prefix lists it again at once. Readiness waits for
+// each upstream's first answer or failure (at most its timeoutMs), so a new replica's first
+// tools/list is already complete.
 import {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import {StreamableHTTPClientTransport, StreamableHTTPError} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import {
@@ -74,6 +75,16 @@ export class Upstream {
   /** Wait for the first list (bounded), for calls that arrive before any list did. */
   async ready(): Promise<void> {
     if (this.state === 'starting') await this.bounded(this.refreshing ?? this.refresh())
+  }
+
+  /**
+   * List again now (bounded) instead of at the next background probe: a call names one of this
+   * upstream's tools while it is down. An upstream deployed with the gateway is often down at the
+   * gateway's start and answers seconds later, when the backed-off probe may be up to cacheMs
+   * away; its tools must not be "unknown" meanwhile.
+   */
+  async retry(): Promise<void> {
+    if (this.state === 'down') await this.bounded(this.refresh())
   }
 
   refresh(): Promise<void> {
@@ -255,9 +266,9 @@ export class Upstreams {
     }
     const hit = find()
     if (hit) return hit
-    const pending = this.list.filter((u) => u.state === 'starting' && name.startsWith(u.prefix))
+    const pending = this.list.filter((u) => u.state !== 'up' && name.startsWith(u.prefix))
     if (pending.length === 0) return undefined
-    await Promise.all(pending.map((u) => u.ready()))
+    await Promise.all(pending.map((u) => (u.state === 'starting' ? u.ready() : u.retry())))
     return find()
   }
 

@@ -43,7 +43,7 @@ type podRun struct {
 	initStatus  map[string]*corev1.ContainerStatus
 	initialized bool
 	ports       map[int32]int32 // container port -> local port, of the containers that run here
-	pushMu      sync.Mutex // one status write at a time, each with the newest states
+	pushMu      sync.Mutex      // one status write at a time, each with the newest states
 
 	wakeMu sync.Mutex
 	wakeCh chan struct{} // closed (and replaced) when the pod's node changes

@@ -75,7 +75,7 @@ export function requireServiceNames(): string | false {
   const s = serviceNetworking()
   let why: string | undefined
   if (!s) why = `the test bed's pod runner serves no Service network (${join(TESTBED, 'runner', 'svcnet.json')} is missing: an older runner? test/cluster/runner-up --restart)`
-  else if (!s.names) why = `Service names do not resolve on this machine: ${s.problem}`
+  else if (!s.names) why = s.problem
   if (!why) return false
   if (process.env.CI) throw new Error(`CI: ${why}`)
   process.stderr.write(`\n!!! SKIPPING tests that need Service names: ${why} !!!\n\n`)

@@ -241,7 +241,7 @@ spec:
     assert.deepEqual(JSON.parse(byId.result.contents[0].text), {id: '42', name: 'crate 42', price: 52.5})
   })
 
-  it('a tool applied later is served after the rollout (--wait); deleted, it is gone', async () => {
+  it('a tool applied later is served after the rollout (--wait); relabelled out of the selector and back; deleted, it is gone', async () => {
     const ns = await newNamespace('gw-apply')
     applyAndWait(ns, httpServiceManifest('items'), ['items'])
     await deploy(ns, `${GATEWAY('shop', 'shop')}---\n${TOOL('get-item', 'shop', '{service: {name: items, port: 8080}, path: "/items/{{args.id}}"}', `${ID_ARG}  response: {pointer: /data}\n`)}`)
@@ -256,6 +256,14 @@ spec:
     const who = await invoke(ns, 'shop', '--tool', 'whoami')
     assert.equal(who.code, 0, who.stderr)
     assert.match(text(who.result), /^items-[a-z0-9]+-[a-z0-9]+$/, 'the new tool reaches the backend')
+
+    // A label the gateway does not select takes the tool out of it; selected again, it is back.
+    const whoami = (app: string) => file(TOOL('whoami', app, '{service: {name: items, port: 8080}, path: /whoami}', '  response: {pointer: /pod}\n'))
+    const moved = await kaos(['mcp', 'tool', 'apply', '-f', whoami('elsewhere'), '--wait', '--timeout', '150s', '--json'], ns, 180_000)
+    assert.deepEqual(json(moved, 'kaos mcp tool apply (label change)').refreshed, [{name: 'shop', namespace: ns}], 'the gateway that selected it before is refreshed')
+    assert.deepEqual((await invoke(ns, 'shop')).result.tools.map((t: any) => t.name), ['get-item'])
+    ok(await kaos(['mcp', 'tool', 'apply', '-f', whoami('shop'), '--wait', '--timeout', '150s'], ns, 180_000), 'kaos mcp tool apply (selected again)')
+    assert.deepEqual((await invoke(ns, 'shop')).result.tools.map((t: any) => t.name).sort(), ['get-item', 'whoami'])
 
     ok(await kaos(['mcp', 'tool', 'delete', 'whoami', '--wait', '--timeout', '150s'], ns, 180_000), 'kaos mcp tool delete')
     const gone = await invoke(ns, 'shop')

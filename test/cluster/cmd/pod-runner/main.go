@@ -58,6 +58,7 @@ type config struct {
 	cacheDir        string
 	server          string
 	caFile          string
+	podCIDR         string
 }
 
 type runner struct {
@@ -67,6 +68,7 @@ type runner struct {
 	nodes corelisters.NodeLister
 	mu    sync.Mutex
 	pods  map[types.UID]*podRun
+	ips   map[string]types.UID // pod IPs handed out, see podIP
 	deps  *deps
 	svc   *svcNet // nil when service networking is off
 }
@@ -78,6 +80,7 @@ func main() {
 	flag.StringVar(&cfg.stateDir, "state-dir", "", "directory for per-pod files and logs")
 	flag.StringVar(&cfg.repoRoot, "repo-root", "", "kaos repository root")
 	flag.StringVar(&cfg.cacheDir, "cache-dir", "", "runner dependency cache (venvs, npm packages)")
+	flag.StringVar(&cfg.podCIDR, "pod-cidr", "10.244.0.0/16", "the pod network kwok allocates from; the runner's pods get addresses from its upper half")
 	klog.InitFlags(nil)
 	var hostsFile, svcLockDir string
 	var noSvcNet bool
@@ -102,7 +105,7 @@ func main() {
 	cfg.server = rc.Host
 	cfg.caFile = filepath.Join(filepath.Dir(cfg.kubeconfig), "ca.crt")
 	rc.QPS, rc.Burst = 50, 100
-	r := &runner{cfg: cfg, pods: map[types.UID]*podRun{}, deps: newDeps(cfg.cacheDir, cfg.repoRoot)}
+	r := &runner{cfg: cfg, pods: map[types.UID]*podRun{}, ips: map[string]types.UID{}, deps: newDeps(cfg.cacheDir, cfg.repoRoot)}
 	r.cs = kubernetes.NewForConfigOrDie(rc)
 	r.dyn = dynamic.NewForConfigOrDie(rc)
 	if err := os.MkdirAll(cfg.stateDir, 0o755); err != nil {
@@ -218,6 +221,7 @@ func (r *runner) stop(uid types.UID, why string) {
 		r.svc.podsChanged(pr.pod.Namespace)
 		pr.stop()
 	}
+	r.releasePodIP(uid)
 	if why == "pod deleted" {
 		dirs, _ := filepath.Glob(filepath.Join(r.cfg.stateDir, "pods", "*_"+string(uid)))
 		for _, d := range dirs {

@@ -566,7 +566,7 @@ func (n *svcNet) writeHosts() {
 	meta := fmt.Sprintf("loopback %s, pod runner pid %d; written by the kaos test bed, removed by test/cluster/down", n.loopbackPrefix(), os.Getpid())
 	others, err := hostsblock.Update(n.hostsFile, filepath.Join(n.lockDir, "hosts.lock"), n.owner, meta, lines, false, n.stale)
 	if err != nil {
-		n.setProblem(fmt.Sprintf("cannot write %s: %v; Service names do not resolve on this machine (ClusterIP a.b.X.Y is still served on 127.%d.X.Y)", n.hostsFile, err, n.octet))
+		n.setProblem(fmt.Sprintf("%v; Service names do not resolve on this machine (the runner writes them into %s, which needs root; ClusterIP a.b.X.Y is still served on 127.%d.X.Y)", err, n.hostsFile, n.octet))
 		return
 	}
 	n.setProblem("")

@@ -115,7 +115,16 @@ func Update(file, lockFile, owner, meta string, lines []string, remove bool, sta
 	if text == string(raw) {
 		return others, nil
 	}
-	return others, writeAtomic(file, []byte(text))
+	if err := writeAtomic(file, []byte(text)); err != nil {
+		// The same failure reads the same every time (no temporary file names), so callers can
+		// report it once.
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			return others, &os.PathError{Op: "write", Path: file, Err: errno}
+		}
+		return others, err
+	}
+	return others, nil
 }
 
 // writeAtomic replaces file by a new one with the same mode, through a temporary file in the same

@@ -142,3 +142,16 @@ func TestClaimAndHeld(t *testing.T) {
 		t.Fatal("released file still held")
 	}
 }
+
+func TestUnwritableFileFailsTheSameWayEachTime(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "no-such-dir", "hosts")
+	lock := filepath.Join(t.TempDir(), "lock")
+	_, err1 := Update(file, lock, "/beds/a", "m", []string{"127.96.0.1 a.b.svc"}, false, nil)
+	_, err2 := Update(file, lock, "/beds/a", "m", []string{"127.96.0.2 a.b.svc"}, false, nil)
+	if err1 == nil || err2 == nil || err1.Error() != err2.Error() {
+		t.Fatalf("errors %v / %v", err1, err2)
+	}
+	if !strings.HasPrefix(err1.Error(), "write "+file+": ") {
+		t.Fatalf("error %q does not name the file", err1)
+	}
+}

@@ -218,7 +218,7 @@ describe('KAOS conventions', () => {
     )
     const d = find(objects, 'Deployment', 'agent-coordinator')
     const c = container(d, 'agent')
-    assert.equal(c.image, 'axsauze/kaos-agent:v0.1.0')
+    assert.equal(c.image, 'axsauze/kaos-agent:0.8.4')
     const env = envOf(c)
     const svc = (p: string) => `http://${p}.${NAMESPACE}.svc.cluster.local`
     assert.equal(env.AGENT_NAME, 'coordinator')

@@ -43,7 +43,7 @@ const (
 // pod-ready stage excludes the same set (stages/pod-ready.yaml), so the runner
 // owns their status. It also owns every pod with a local-only image (see
 // images.go), to decide like a kubelet whether the image is there.
-var RunnerImages = regexp.MustCompile(`kaos-rawpython|kubernetes[-_]mcp[-_]server|slack[-_]mcp[-_]server|litellm|/kaos-mcp-[^/:@]+([:@]|$)|/kaos-gateway([:@]|$)`)
+var RunnerImages = regexp.MustCompile(`kaos-rawpython|kubernetes[-_]mcp[-_]server|slack[-_]mcp[-_]server|litellm|/kaos-mcp-[^/:@]+([:@]|$)|/kaos-gateway([:@]|$)|(^|/)kaos-agent([:@]|$)`)
 
 // testImages are the kaos-test.invalid failure images: kwok stages give them their status.
 var testImages = regexp.MustCompile(`^kaos-test[.]invalid/`)

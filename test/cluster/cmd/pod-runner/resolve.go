@@ -510,6 +510,8 @@ func (r *runner) imageCommand(p *corev1.Pod, c corev1.Container, ct *container) 
 			return nil, "", fmt.Errorf("the kaos gateway is not built (%s missing): the test bed runs it from the repo's dist/", gw)
 		}
 		return append([]string{"node", gw}, c.Args...), "gateway", nil
+	case agentImage.MatchString(img):
+		return r.agentCommand(c, ct), "agent", nil
 	case strings.Contains(img, "litellm"):
 		bin := filepath.Join(r.cfg.cacheDir, "venv-litellm", "bin", "litellm")
 		if err := need(bin, "litellm"); err != nil {

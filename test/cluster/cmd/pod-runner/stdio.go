@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -284,17 +283,20 @@ func installMain(args []string) int {
 		return 2
 	}
 	if *cacheDir == "" || fs.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: pod-runner install --cache-dir DIR [--repo-root DIR] [--bin NAME] stdio-adapter|npx://PKG@VERSION|uvx://PKG@VERSION ...")
+		fmt.Fprintln(os.Stderr, "usage: pod-runner install --cache-dir DIR [--repo-root DIR] [--bin NAME] stdio-adapter|agent-runtime|npx://PKG@VERSION|uvx://PKG@VERSION ...")
 		return 2
 	}
 	d := newDeps(*cacheDir, *repoRoot)
 	for _, what := range fs.Args() {
 		var p string
 		var err error
-		if what == "stdio-adapter" {
-			if *repoRoot == "" {
-				err = errors.New("--repo-root is required to build the stdio adapter")
-			} else {
+		if what == "stdio-adapter" || what == "agent-runtime" {
+			switch {
+			case *repoRoot == "":
+				err = fmt.Errorf("--repo-root is required for %s", what)
+			case what == "agent-runtime":
+				p, err = d.agentRuntime(os.Stderr)
+			default:
 				p, err = d.adapter(os.Stderr)
 			}
 		} else {

@@ -24,6 +24,12 @@ import ModelapiDelete from './commands/modelapi/delete.js'
 import McpEndpoints from './commands/mcp/endpoints.js'
 import McpInvoke from './commands/mcp/invoke.js'
 import AgentInvoke from './commands/agent/invoke.js'
+import AgentCard from './commands/agent/card.js'
+import AgentStatus from './commands/agent/status.js'
+import AgentTools from './commands/agent/tools.js'
+import AgentA2aSend from './commands/agent/a2a/send.js'
+import AgentA2aGet from './commands/agent/a2a/get.js'
+import AgentA2aCancel from './commands/agent/a2a/cancel.js'
 import ModelapiInvoke from './commands/modelapi/invoke.js'
 import Help from './commands/help.js'
 import Version from './commands/version.js'
@@ -80,6 +86,12 @@ export const COMMANDS = {
   'mcp:endpoints': McpEndpoints,
   'mcp:invoke': McpInvoke,
   'agent:invoke': AgentInvoke,
+  'agent:card': AgentCard,
+  'agent:status': AgentStatus,
+  'agent:tools': AgentTools,
+  'agent:a2a:send': AgentA2aSend,
+  'agent:a2a:get': AgentA2aGet,
+  'agent:a2a:cancel': AgentA2aCancel,
   'modelapi:invoke': ModelapiInvoke,
   help: Help,
   version: Version,

@@ -62,6 +62,9 @@ export type KaosErrorCode =
   | 'CHAT_PROTOCOL_ERROR'
   | 'CHAT_STREAM_ERROR'
   | 'IMAGE_NOT_AVAILABLE'
+  | 'A2A_NOT_SUPPORTED'
+  | 'A2A_TASK_NOT_FOUND'
+  | 'A2A_ERROR'
 
 export interface KaosErrorOptions {
   /** Required: a forgotten exit code must not silently blame the user's input. */

@@ -1,6 +1,6 @@
 import type {AgentDoc, AgentMemory} from '../documents.js'
 import type {Defaults} from '../registry.js'
-import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy} from './common.js'
+import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy, startupProbe} from './common.js'
 import {serviceUrl} from '../names.js'
 import {telemetryEnv} from '../upstream.js'
 import type {RenderResult} from './mcpserver.js'
@@ -83,6 +83,7 @@ export function renderAgent(doc: AgentDoc, ctx: AgentRenderContext): RenderResul
       imagePullPolicy: pullPolicy(image),
       env,
       ports: [{name: 'http', containerPort: port, protocol: 'TCP'}],
+      startupProbe: startupProbe('/health'),
       readinessProbe: httpProbe('/ready'),
       livenessProbe: {...httpProbe('/health'), initialDelaySeconds: 10},
     },

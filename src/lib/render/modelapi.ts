@@ -2,7 +2,7 @@ import {parse as parseYaml, stringify} from 'yaml'
 
 import type {ModelAPIDoc} from '../documents.js'
 import type {Defaults} from '../registry.js'
-import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy, shortHash} from './common.js'
+import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy, shortHash, startupProbe} from './common.js'
 import {ANNOTATION_CONFIG_HASH, modelAPIConfigName, modelAPIKeySecretName, workloadLabels} from '../names.js'
 import {invalid} from '../errors.js'
 import {isKeyLike} from '../secrets.js'
@@ -165,6 +165,7 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
       env: env.length > 0 ? env : undefined,
       ports: [{name: 'http', containerPort: port, protocol: 'TCP'}],
       volumeMounts: [{name: 'config', mountPath: CONFIG_DIR, readOnly: true}],
+      startupProbe: startupProbe('/health/liveliness'),
       readinessProbe: httpProbe('/health/liveliness'),
       livenessProbe: {...httpProbe('/health/liveliness'), initialDelaySeconds: 20},
     },

@@ -9,9 +9,9 @@ export const EXIT_CODES = [
   {code: 3, name: 'CLUSTER_UNREACHABLE', meaning: 'cluster unreachable, TLS failure, unauthorised or forbidden'},
   {code: 4, name: 'WAIT_TIMEOUT', meaning: '--wait timed out before the workload was ready (or gone)'},
   {code: 5, name: 'WORKLOAD_FAILED', meaning: 'workload failed: image pull, crash loop, unschedulable, probes, missing secret; a server kaos mcp run started exited'},
-  {code: 6, name: 'TOOL_ERROR', meaning: 'the invoked MCP tool, agent or model API returned an error, or the MCP Inspector failed'},
+  {code: 6, name: 'TOOL_ERROR', meaning: 'the invoked MCP tool, agent or model API returned an error (an A2A task failed, an agent serves no A2A), or the MCP Inspector failed'},
   {code: 7, name: 'CONFLICT', meaning: 'server-side apply conflict with another field manager (see --force-conflicts)'},
-  {code: 8, name: 'NOT_FOUND', meaning: 'the named workload, namespace or resource does not exist (also one a document names, e.g. the model API of an agent)'},
+  {code: 8, name: 'NOT_FOUND', meaning: 'the named workload, namespace, resource or A2A task does not exist (also one a document names, e.g. the model API of an agent)'},
   {code: 9, name: 'IMAGE_BUILD_FAILED', meaning: 'Docker engine unreachable, or image build, push or kind load failed'},
 ] as const
 

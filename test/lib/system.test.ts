@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {builtinRegistry, mergeRegistry, parseRegistryYaml} from '../../src/lib/registry.js'
 import {installObjects, installRegistry, registryConfigMapYaml} from '../../src/lib/system/install.js'
 import {compareWithBuiltin, unpinnedImageWarnings} from '../../src/lib/system/status.js'
+import {selectImages} from '../../src/lib/system/images.js'
 import {deploymentProblem} from '../../src/lib/workloads.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -63,5 +64,17 @@ describe('deploymentProblem', () => {
       'FailedCreate: serviceaccount "x" not found',
     )
     assert.match(deploymentProblem({status: {conditions: [{type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'took too long'}]}})!, /^ProgressDeadlineExceeded: took too long$/)
+  })
+})
+
+describe('selectImages', () => {
+  const registry = mergeRegistry([builtinRegistry()])
+  it('takes image names and runtime names, with what each is built FROM', () => {
+    assert.deepEqual(selectImages(registry, ['memory']).map((i) => i.name), ['stdio-adapter', 'mcp-memory'])
+    assert.deepEqual(selectImages(registry, ['mcp-memory', 'gateway']).map((i) => i.name), ['stdio-adapter', 'gateway', 'mcp-memory'])
+    assert.deepEqual(selectImages(registry, ['rawpython']).map((i) => i.name), ['rawpython'])
+  })
+  it('an unknown name is exit 2 with a did-you-mean', () => {
+    assert.throws(() => selectImages(registry, ['gatewy']), (e: any) => e.code === 'INVALID_INPUT' && /^kaos has no image "gatewy"\. Did you mean "gateway"\?$/.test(e.message))
   })
 })

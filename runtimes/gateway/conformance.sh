@@ -10,9 +10,20 @@
 # Node 22 (which the suite needs) and the suite come from npm, pinned, into a
 # cache directory; the fixtures use the repository's node_modules (npm ci).
 #
+# With --url URL it runs the suite against a gateway that already serves there (the on-cluster
+# test, test/commands/gateway.it.ts, through a port-forward) and gives the same verdict.
+#
 #   KAOS_CONFORMANCE_CACHE  cache directory (default: ~/.cache/kaos-conformance)
 #   OUT                     keep the logs and results here (default: a temp dir)
 set -euo pipefail
+
+url=""
+case "${1:-}" in
+  --url) url="${2:?--url needs the MCP endpoint, e.g. http://127.0.0.1:8000/mcp}" ;;
+  --url=*) url="${1#--url=}" ;;
+  "") ;;
+  *) echo "conformance.sh: unknown argument $1 (use --url URL, or nothing to start the gateway here)" >&2; exit 2 ;;
+esac
 
 NODE_VERSION=22.23.3          # npm package `node`: the Node.js 22 binary
 CONFORMANCE_VERSION=0.1.16    # npm @modelcontextprotocol/conformance, latest release
@@ -20,8 +31,8 @@ CONFORMANCE_VERSION=0.1.16    # npm @modelcontextprotocol/conformance, latest re
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bundle="$root/dist/gateway/gateway.mjs"
-[ -f "$bundle" ] || { echo "conformance.sh: $bundle is missing: run npm run build first" >&2; exit 1; }
-[ -d "$root/node_modules/@modelcontextprotocol/sdk" ] || { echo "conformance.sh: node_modules is missing: run npm ci first" >&2; exit 1; }
+[ -n "$url" ] || [ -f "$bundle" ] || { echo "conformance.sh: $bundle is missing: run npm run build first" >&2; exit 1; }
+[ -n "$url" ] || [ -d "$root/node_modules/@modelcontextprotocol/sdk" ] || { echo "conformance.sh: node_modules is missing: run npm ci first" >&2; exit 1; }
 
 cache="${KAOS_CONFORMANCE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kaos-conformance}"
 npm_install() { # dir packages...: install once, pinned, into dir
@@ -50,6 +61,13 @@ cleanup() {
   [ -n "${OUT:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
+
+if [ -n "$url" ]; then
+  echo "== conformance $CONFORMANCE_VERSION against $url on Node $("$node" --version)" >&2
+  "$node" "$suite" server --suite all --url "$url" -o "$work/results" >"$work/suite.log" 2>&1 || true
+  "$node" "$here/conformance/verdict.mjs" "$work/results"
+  exit
+fi
 
 # The fixtures write the configuration, then print "ready".
 mkfifo "$work/fixtures.out"

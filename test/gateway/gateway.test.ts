@@ -410,12 +410,18 @@ describeOrSkip('gateway: tools, prompts, resources and an upstream (bundled proc
 })
 
 /** Holds every request (mode hang) or passes it to `target` (mode forward). */
-async function startSwitch(target: string): Promise<{url: string; mode: 'hang' | 'forward'; held: number; close: () => Promise<void>}> {
+/** In front of an upstream: holds requests (hang), breaks their connection (refuse), or forwards them. */
+async function startSwitch(target: string): Promise<{url: string; mode: 'hang' | 'refuse' | 'forward'; held: number; refused: number; close: () => Promise<void>}> {
   const t = new URL(target)
-  const state = {mode: 'hang' as 'hang' | 'forward', held: 0}
+  const state = {mode: 'hang' as 'hang' | 'refuse' | 'forward', held: 0, refused: 0}
   const server = http.createServer((req, res) => {
     if (state.mode === 'hang') {
       state.held++
+      return
+    }
+    if (state.mode === 'refuse') {
+      state.refused++
+      req.socket.destroy()
       return
     }
     const up = http.request({host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers}, (r) => {
@@ -500,6 +506,60 @@ describeOrSkip('gateway: upstreams that are dead or hung', gatewayUnavailable(),
     const {tools} = await client.listTools()
     assert.ok(tools.some((t) => t.name === 'h.echo'))
     assert.equal(text(await client.callTool({name: 'h.echo', arguments: {text: 'back'}})), 'echo: back')
+  })
+})
+
+describeOrSkip('gateway: an upstream that answers only after the gateway started', gatewayUnavailable(), function () {
+  let late: Upstream
+  let sw: Awaited<ReturnType<typeof startSwitch>>
+  let gw: GatewayProcess
+  let client: Client
+
+  async function refusals(n: number): Promise<void> {
+    for (let i = 0; i < 400 && sw.refused < n; i++) await sleep(50)
+    assert.ok(sw.refused >= n, `${sw.refused} of ${n} refused requests`)
+  }
+
+  beforeEach(async function () {
+    late = await startUpstream()
+    sw = await startSwitch(late.url)
+    sw.mode = 'refuse'
+  })
+
+  afterEach(async function () {
+    await client?.close()
+    await gw?.stop()
+    await sw?.close()
+    await late?.close()
+  })
+
+  it('one that starts with the gateway (refusing at first): not ready until it answers, then the first tools/list has its tools', async function () {
+    gw = await startGateway({upstreams: [{name: 'late', url: sw.url, timeoutMs: 8000}]}, {ready: false})
+    await refusals(2)
+    const early = await fetch(`${gw.base}/readyz`)
+    assert.equal(early.status, 503)
+    assert.match(((await early.json()) as {reason: string}).reason, /waiting for the first answer of upstream late/)
+    sw.mode = 'forward'
+    for (let i = 0; i < 200 && (await fetch(`${gw.base}/readyz`)).status !== 200; i++) await sleep(50)
+    client = await connect(gw.url)
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), ['late_add', 'late_echo', 'late_fail', 'late_progress'])
+    assert.doesNotMatch(gw.stdout(), /event=upstream_down/, 'never reported down')
+  })
+
+  it('a call to one of its tools lists it again at once, not at the next backed-off probe', async function () {
+    // cacheMs: the background probe of a down upstream backs off up to a minute
+    gw = await startGateway({upstreams: [{name: 'late', url: sw.url, timeoutMs: 1000, cacheMs: 60_000}]})
+    client = await connect(gw.url)
+    await gw.waitFor(/event=upstream_down upstream=late/)
+    assert.deepEqual((await client.listTools()).tools, [])
+    // Probes back off 0.5 s, 1 s, 2 s, 4 s: after the third the next one is seconds away.
+    await refusals(sw.refused + 3)
+    sw.mode = 'forward'
+    assert.equal(text(await client.callTool({name: 'late_echo', arguments: {text: 'now'}})), 'echo: now')
+    await gw.waitFor(/event=upstream_up upstream=late tools=4/)
+    assert.ok((await client.listTools()).tools.some((t) => t.name === 'late_echo'))
+    // A name under no upstream's prefix is still unknown, at once.
+    await assert.rejects(client.callTool({name: 'other_echo', arguments: {}}), /Unknown tool: other_echo/)
   })
 })
 

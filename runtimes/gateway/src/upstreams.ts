@@ -3,8 +3,9 @@
 // tool list, refreshed in the background every `cacheMs`. tools/list never waits on an upstream:
 // it serves the cached lists of the upstreams that answered last time. One that fails is left out
 // (one log line when it goes, one when it comes back) and probed in the background until it
-// answers again. Readiness waits for each upstream's first answer or failure (at most its
-// timeoutMs), so a new replica's first tools/list is already complete.
+// answers again; a call to a name under its prefix lists it again at once. Readiness waits for
+// each upstream's first answer (trying again while it refuses) or for its timeoutMs, so a new
+// replica's first tools/list is already complete, also when the upstream starts with it.
 import {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import {StreamableHTTPClientTransport, StreamableHTTPError} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import {
@@ -22,6 +23,8 @@ import {staticHeaders} from './http-call.js'
 import {log} from './log.js'
 
 export type UpstreamState = 'starting' | 'up' | 'down'
+
+const STARTING_RETRY_MS = 250
 
 export interface CallOutcome {
   result: CallToolResult
@@ -42,6 +45,10 @@ export class Upstream {
   private timer: NodeJS.Timeout | undefined
   private failures = 0
   private stopped = false
+  private startedAt = Date.now()
+  private settle: () => void = () => {}
+  /** Resolves when the first phase ends: the upstream answered, or is taken as down. */
+  private readonly settled = new Promise<void>((resolve) => (this.settle = resolve))
   state: UpstreamState = 'starting'
   /** The tools of the last successful list (kept while down, to route calls that may succeed). */
   tools: Tool[] = []
@@ -57,6 +64,7 @@ export class Upstream {
   }
 
   start(): void {
+    this.startedAt = Date.now()
     void this.refresh()
   }
 
@@ -73,7 +81,17 @@ export class Upstream {
 
   /** Wait for the first list (bounded), for calls that arrive before any list did. */
   async ready(): Promise<void> {
-    if (this.state === 'starting') await this.bounded(this.refreshing ?? this.refresh())
+    if (this.state === 'starting') await this.bounded(this.settled)
+  }
+
+  /**
+   * List again now (bounded) instead of at the next background probe: a call names one of this
+   * upstream's tools while it is down. An upstream deployed with the gateway is often down at the
+   * gateway's start and answers seconds later, when the backed-off probe may be up to cacheMs
+   * away; its tools must not be "unknown" meanwhile.
+   */
+  async retry(): Promise<void> {
+    if (this.state === 'down') await this.bounded(this.refresh())
   }
 
   refresh(): Promise<void> {
@@ -90,16 +108,25 @@ export class Upstream {
       .catch((error: unknown) => {
         this.failures++
         const reason = describe(error, this.timeoutMs)
-        if (this.state !== 'down') log({event: 'upstream_down', upstream: this.name, reason, note: 'left out of tools/list until it answers again'})
-        this.state = 'down'
         this.reason = reason
         void this.drop()
+        // An upstream deployed together with the gateway often does not serve yet when the gateway
+        // starts (its pod is not Ready: connection refused). Until timeoutMs after the start it is
+        // tried again every STARTING_RETRY_MS, and the gateway stays unready meanwhile, so that
+        // once both are Ready the first tools/list has its tools.
+        if (this.state === 'starting' && Date.now() - this.startedAt + STARTING_RETRY_MS < this.timeoutMs) return
+        if (this.state === 'starting') this.failures = 1
+        if (this.state !== 'down') log({event: 'upstream_down', upstream: this.name, reason, note: 'left out of tools/list until it answers again'})
+        this.state = 'down'
       })
       .finally(() => {
         this.refreshing = undefined
+        if (this.state !== 'starting') this.settle()
         if (this.stopped) return
-        // Down: probe again soon (backing off, never slower than cacheMs); up: refresh every cacheMs.
-        const delay = this.state === 'up' ? this.cacheMs : Math.min(250 * 2 ** Math.min(this.failures, 8), this.cacheMs)
+        // Starting: try again soon; down: probe again soon (backing off, never slower than
+        // cacheMs); up: refresh every cacheMs.
+        const delay =
+          this.state === 'starting' ? STARTING_RETRY_MS : this.state === 'up' ? this.cacheMs : Math.min(250 * 2 ** Math.min(this.failures, 8), this.cacheMs)
         this.timer = setTimeout(() => void this.refresh(), delay)
         this.timer.unref()
       })
@@ -255,9 +282,9 @@ export class Upstreams {
     }
     const hit = find()
     if (hit) return hit
-    const pending = this.list.filter((u) => u.state === 'starting' && name.startsWith(u.prefix))
+    const pending = this.list.filter((u) => u.state !== 'up' && name.startsWith(u.prefix))
     if (pending.length === 0) return undefined
-    await Promise.all(pending.map((u) => u.ready()))
+    await Promise.all(pending.map((u) => (u.state === 'starting' ? u.ready() : u.retry())))
     return find()
   }
 

@@ -58,6 +58,7 @@ type config struct {
 	cacheDir        string
 	server          string
 	caFile          string
+	podCIDR         string
 }
 
 type runner struct {
@@ -67,7 +68,9 @@ type runner struct {
 	nodes corelisters.NodeLister
 	mu    sync.Mutex
 	pods  map[types.UID]*podRun
+	ips   map[string]types.UID // pod IPs handed out, see podIP
 	deps  *deps
+	svc   *svcNet // nil when service networking is off
 }
 
 func main() {
@@ -77,9 +80,18 @@ func main() {
 	flag.StringVar(&cfg.stateDir, "state-dir", "", "directory for per-pod files and logs")
 	flag.StringVar(&cfg.repoRoot, "repo-root", "", "kaos repository root")
 	flag.StringVar(&cfg.cacheDir, "cache-dir", "", "runner dependency cache (venvs, npm packages)")
+	flag.StringVar(&cfg.podCIDR, "pod-cidr", "10.244.0.0/16", "the pod network kwok allocates from; the runner's pods get addresses from its upper half")
 	klog.InitFlags(nil)
+	var hostsFile, svcLockDir string
+	var noSvcNet bool
+	flag.StringVar(&hostsFile, "hosts-file", "/etc/hosts", `where Service names go ("" for none)`)
+	flag.StringVar(&svcLockDir, "svcnet-lock-dir", svcLockDirName, "machine-wide directory of the test beds' loopback claims and hosts-file lock")
+	flag.BoolVar(&noSvcNet, "no-service-network", false, "serve no Service addresses or names")
 	if len(os.Args) > 1 && os.Args[1] == "install" {
 		os.Exit(installMain(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "svcnet-clean" {
+		os.Exit(svcnetCleanMain(os.Args[2:]))
 	}
 	flag.Parse()
 	if cfg.kubeconfig == "" || cfg.stateDir == "" || cfg.repoRoot == "" || cfg.cacheDir == "" {
@@ -93,7 +105,7 @@ func main() {
 	cfg.server = rc.Host
 	cfg.caFile = filepath.Join(filepath.Dir(cfg.kubeconfig), "ca.crt")
 	rc.QPS, rc.Burst = 50, 100
-	r := &runner{cfg: cfg, pods: map[types.UID]*podRun{}, deps: newDeps(cfg.cacheDir, cfg.repoRoot)}
+	r := &runner{cfg: cfg, pods: map[types.UID]*podRun{}, ips: map[string]types.UID{}, deps: newDeps(cfg.cacheDir, cfg.repoRoot)}
 	r.cs = kubernetes.NewForConfigOrDie(rc)
 	r.dyn = dynamic.NewForConfigOrDie(rc)
 	if err := os.MkdirAll(cfg.stateDir, 0o755); err != nil {
@@ -115,6 +127,13 @@ func main() {
 	f.Start(ctx.Done())
 	if !cache.WaitForCacheSync(ctx.Done(), nodeInf.HasSynced) {
 		klog.Fatal("node cache did not sync")
+	}
+	if !noSvcNet {
+		r.svc = newSvcNet(r, hostsFile, svcLockDir)
+		if err := r.svc.start(f); err != nil {
+			klog.Errorf("service networking off: %v", err)
+			r.svc = nil
+		}
 	}
 	inf := f.Core().V1().Pods().Informer()
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -145,6 +164,7 @@ func main() {
 		go func() { defer wg.Done(); r.stop(uid, "runner stopping") }()
 	}
 	wg.Wait()
+	r.svc.stop()
 }
 
 // sync reacts to a pod add/update.
@@ -198,8 +218,10 @@ func (r *runner) stop(uid types.UID, why string) {
 	r.mu.Unlock()
 	if ok && pr != nil {
 		klog.Infof("%s: %s: stopping", pr.key(), why)
+		r.svc.podsChanged(pr.pod.Namespace)
 		pr.stop()
 	}
+	r.releasePodIP(uid)
 	if why == "pod deleted" {
 		dirs, _ := filepath.Glob(filepath.Join(r.cfg.stateDir, "pods", "*_"+string(uid)))
 		for _, d := range dirs {

@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net"
 	"os"
@@ -40,7 +42,8 @@ type podRun struct {
 	status      map[string]*corev1.ContainerStatus // by container name
 	initStatus  map[string]*corev1.ContainerStatus
 	initialized bool
-	pushMu      sync.Mutex // one status write at a time, each with the newest states
+	ports       map[int32]int32 // container port -> local port, of the containers that run here
+	pushMu      sync.Mutex      // one status write at a time, each with the newest states
 
 	wakeMu sync.Mutex
 	wakeCh chan struct{} // closed (and replaced) when the pod's node changes
@@ -123,6 +126,20 @@ func (pr *podRun) run(_ context.Context) {
 			forwards = append(forwards, map[string]any{"ports": []int32{cp}, "target": map[string]any{"port": lp, "address": "127.0.0.1"}})
 		}
 	}
+	pr.mu.Lock()
+	pr.ports = map[int32]int32{}
+	for _, c := range cs {
+		if c.noRun != "" {
+			continue
+		}
+		for cp, lp := range c.ports {
+			if _, dup := pr.ports[cp]; !dup {
+				pr.ports[cp] = lp
+			}
+		}
+	}
+	pr.mu.Unlock()
+	pr.r.svc.podsChanged(p.Namespace)
 	if err := pr.r.applyKwok(ctx, p, "logs", "Logs", map[string]any{"logs": logs}); err != nil {
 		klog.Errorf("%s: Logs: %v", pr.key(), err)
 	}
@@ -443,9 +460,10 @@ func (pr *podRun) pushStatus() {
 		}
 		p.Status.HostIP = "127.0.0.1"
 		p.Status.HostIPs = []corev1.HostIP{{IP: "127.0.0.1"}}
-		if p.Status.PodIP == "" {
-			p.Status.PodIP = "127.0.0.1"
-			p.Status.PodIPs = []corev1.PodIP{{IP: "127.0.0.1"}}
+		if ip := net.ParseIP(p.Status.PodIP); ip == nil || ip.IsLoopback() {
+			addr := pr.r.podIP(p.UID)
+			p.Status.PodIP = addr
+			p.Status.PodIPs = []corev1.PodIP{{IP: addr}}
 		}
 		p.Status.ContainerStatuses = statuses
 		if len(initStatuses) > 0 {
@@ -639,6 +657,53 @@ func (pr *podRun) resolve(ctx context.Context, idx int) (*container, error) {
 	}
 	c.probes = makeProbes(spec, c.ports, mainPort)
 	return c, nil
+}
+
+// podIP is the pod's address in its status. It stands for the pod as a CNI plugin's address
+// would, but nothing listens on it: the pod's processes listen on 127.0.0.1 (which is also what
+// status.podIP gives them through the downward API), and Services reach them through the
+// runner's Service network (svcnet.go). It cannot be 127.0.0.1 itself: the EndpointSlice
+// controller refuses loopback addresses, which would leave every Service without endpoints.
+// Addresses come from the upper half of the pod CIDR (kwok hands out the lower half from its
+// bottom), chosen from the pod's UID so that a restarted runner mostly gives the same one.
+func (r *runner) podIP(uid types.UID) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for ip, u := range r.ips {
+		if u == uid {
+			return ip
+		}
+	}
+	_, network, err := net.ParseCIDR(r.cfg.podCIDR)
+	if err != nil || network.IP.To4() == nil {
+		_, network, _ = net.ParseCIDR("10.244.0.0/16")
+	}
+	base := network.IP.To4()
+	ones, bits := network.Mask.Size()
+	half := uint32(1) << uint(bits-ones-1)
+	start := binary.BigEndian.Uint32(base) + half
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(uid))
+	n := half - 2 // leave out the broadcast address
+	for i := uint32(0); i < n; i++ {
+		b := make(net.IP, 4)
+		binary.BigEndian.PutUint32(b, start+1+(h.Sum32()+i)%n)
+		if _, taken := r.ips[b.String()]; !taken {
+			r.ips[b.String()] = uid
+			return b.String()
+		}
+	}
+	return "127.0.0.1"
+}
+
+func (r *runner) releasePodIP(uid types.UID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for ip, u := range r.ips {
+		if u == uid {
+			delete(r.ips, ip)
+		}
+	}
 }
 
 func freePort() (int32, error) {

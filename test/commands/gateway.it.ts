@@ -352,6 +352,7 @@ spec:
       calls,
     )
     for (const [i, n] of served.entries()) assert.ok(n > 0, `gateway pod ${pods[i].name} served none of the ${calls} calls (${served.join(' + ')})`)
+    process.stdout.write(`      mcp ${out.sdk} (protocol ${out.protocol}): ${calls} calls served ${served.join(' + ')} by the two gateway pods\n`)
   })
 
   it('aggregates a rawpython MCPServer picked by upstreamSelector: its tools prefixed <name>_, calls reach it', async () => {

@@ -60,7 +60,7 @@ describeOrSkip('kaos system install / runtimes / uninstall', skip, function () {
     const team = file('team.yaml', 'runtimes:\n  weather:\n    type: python\n    image: example.com/weather:latest\n    description: Weather tools\n')
     const first = json(await kaos(['system', 'install', '--system-namespace', sys, '--registry', team, '--wait', '--json']))
     assert.deepEqual(first.results.map((r: any) => `${r.kind}:${r.action}`), ['Namespace:created', 'ConfigMap:created'])
-    assert.deepEqual(first.runtimes, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'gateway', 'github', 'kubernetes', 'memory', 'rawpython', 'slack', 'weather'])
+    assert.deepEqual(first.runtimes, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'gateway', 'github', 'google-cloud', 'kubernetes', 'memory', 'rawpython', 'slack', 'weather'])
     const cm = await admin().get(`/api/v1/namespaces/${sys}/configmaps/kaos-mcp-runtimes`)
     assert.equal(cm.metadata.labels['app.kubernetes.io/managed-by'], 'kaos')
     assert.equal(cm.metadata.labels['kaos.tools/component'], 'system')
@@ -90,7 +90,7 @@ describeOrSkip('kaos system install / runtimes / uninstall', skip, function () {
     const st = json(await kaos(['system', 'status', '--system-namespace', sys, '-n', sys, '--json']))
     assert.equal(st.registry.present, true)
     assert.deepEqual(st.registry.added, ['weather'])
-    assert.deepEqual(st.registry.sameAsBuiltin, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'gateway', 'github', 'kubernetes', 'memory', 'rawpython', 'slack'])
+    assert.deepEqual(st.registry.sameAsBuiltin, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'gateway', 'github', 'google-cloud', 'kubernetes', 'memory', 'rawpython', 'slack'])
     assert.ok(st.warnings.some((w: string) => /runtime "weather" .* uses image "example.com\/weather:latest" without a pinned tag/.test(w)), st.warnings.join('\n'))
 
     // uninstall --all-workloads: lists them, and in CI refuses without --yes, before deleting anything …

@@ -6,7 +6,8 @@
 import {join} from 'node:path'
 
 import {kindClusterOf, listNodeImages, nodeHasImage} from '../../src/lib/cluster/nodes.js'
-import {DEFAULT_IMAGE_REGISTRY, ownImageRef} from '../../src/lib/registry.js'
+import {builtinRegistry, mergeRegistry} from '../../src/lib/registry.js'
+import {selectImages} from '../../src/lib/system/images.js'
 import {ROOT, runCli} from './cli.js'
 import {admin} from './kube.js'
 import {testbedDir, testDockerHost} from './testbed.js'
@@ -33,7 +34,9 @@ async function load(names: string[]): Promise<void> {
   const nodes = await listNodeImages(admin())
   const cluster = kindClusterOf(nodes)
   if (!cluster) throw new Error("the test bed's nodes have no kind:// providerID (started by an older test/cluster/up?): run test/cluster/down && test/cluster/up")
-  const missing = names.filter((n) => !nodes.every((node) => nodeHasImage(node, ownImageRef(n, DEFAULT_IMAGE_REGISTRY))))
+  // The references the built-in registry renders (a stdio runtime's tag carries its package version).
+  const refOf = (n: string) => selectImages(mergeRegistry([builtinRegistry()]), [n]).find((i) => i.name === n || i.name === `mcp-${n}`)!.ref
+  const missing = names.filter((n) => !nodes.every((node) => nodeHasImage(node, refOf(n))))
   if (missing.length === 0) return
   const dockerHost = testDockerHost()
   if (!dockerHost)
@@ -50,7 +53,7 @@ async function load(names: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`kaos system images build ${missing.join(' ')} --kind-load failed (exit ${r.code}):\n${r.stderr.split('\n').slice(-15).join('\n')}`)
   const after = await listNodeImages(admin())
   for (const n of missing) {
-    const ref = ownImageRef(n, DEFAULT_IMAGE_REGISTRY)
+    const ref = refOf(n)
     const without = after.filter((node) => !nodeHasImage(node, ref)).map((node) => node.name)
     if (without.length > 0) throw new Error(`${ref} was built and loaded, yet nodes ${without.join(', ')} do not list it`)
   }

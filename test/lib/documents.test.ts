@@ -101,7 +101,7 @@ describe('validateAgainstRegistry', () => {
   const mcp = (spec: Record<string, unknown>) => parseDocument(doc('MCPServer', spec, {name: 's'}), 'f') as MCPServerDoc
 
   it('unknown runtime, with a did-you-mean and the known list', () => {
-    invalidInput(() => resolveRuntime(mcp({runtime: 'rawpyton'}), registry), /spec\.runtime "rawpyton" is an unknown runtime\. Did you mean "rawpython"\? Known runtimes: rawpython, kubernetes, slack, fetch, memory, filesystem, github, discord, chroma, gateway, custom/)
+    invalidInput(() => resolveRuntime(mcp({runtime: 'rawpyton'}), registry), /spec\.runtime "rawpyton" is an unknown runtime\. Did you mean "rawpython"\? Known runtimes: rawpython, kubernetes, slack, fetch, memory, filesystem, github, discord, chroma, google-cloud, gateway, custom/)
   })
 
   it('custom needs container.image', () => {

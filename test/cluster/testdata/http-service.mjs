@@ -8,7 +8,7 @@
 // the pod name), so tests can tell replicas apart; every request is logged as one line
 // (`<method> <path> <status>`) for `kubectl logs`.
 //
-//   GET  /healthz                  ok
+//   GET  /healthz                  ok (503 after POST /healthz/fail, until POST /healthz/ok)
 //   GET  /whoami                   {pod}
 //   GET  /items/:id                {pod, data: {id, name, price}}; 404 JSON for an id that is not 1-999
 //   GET  /search?q=…&limit=…       {pod, query, results: [{id, name}]}
@@ -55,6 +55,8 @@ const WAV = (() => {
   return b
 })()
 
+let healthy = true
+
 const NAMES = ['anvil', 'bolt', 'crate', 'drill', 'easel', 'file', 'gauge', 'hammer', 'inkpad', 'jack']
 const item = (id) => ({id: String(id), name: `${NAMES[id % NAMES.length]} ${id}`, price: Math.round(id * 1.25 * 100) / 100})
 
@@ -72,7 +74,11 @@ const server = http.createServer((req, res) => {
     const json = (status, value) => send(status, 'application/json', JSON.stringify({pod, ...value}))
     const route = `${req.method} ${url.pathname}`
     let m
-    if (route === 'GET /healthz') return send(200, 'text/plain', 'ok\n')
+    if (route === 'GET /healthz') return healthy ? send(200, 'text/plain', 'ok\n') : send(503, 'text/plain', 'failing on purpose\n')
+    if (route === 'POST /healthz/fail' || route === 'POST /healthz/ok') {
+      healthy = route.endsWith('/ok')
+      return json(200, {healthy})
+    }
     if (route === 'GET /whoami') return json(200, {})
     if (req.method === 'GET' && (m = /^\/items\/([^/]+)$/.exec(url.pathname))) {
       const id = decodeURIComponent(m[1])

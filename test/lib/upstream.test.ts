@@ -86,6 +86,12 @@ describe('upstream fields', () => {
       assert.ok(text.includes(field), `${field}\n${text}`)
   })
 
+  it('an MCP server the agent runtime cannot reach (SSE, or a path other than /mcp) is a warning', () => {
+    const reg = mergeRegistry([builtinRegistry(), parseRegistry({runtimes: {legacy: {type: 'python', image: 'team/sse:1', transport: 'sse', path: '/sse'}}}, 'file:team.yaml')])
+    const r = render([doc('MCPServer', {runtime: 'legacy'}, 'old'), doc('Agent', {modelAPI: 'm', model: 'x', mcpServers: ['old']}, 'a')], {namespace: NAMESPACE, registry: reg, gatewayChecks})
+    assert.ok(r.warnings.some((w) => /Agent "a": MCPServer "old" serves SSE at \/sse, but the agent runtime calls MCP servers over streamable HTTP at \/mcp only/.test(w)), r.warnings.join('\n'))
+  })
+
   it('waitForDependencies: false and the defaults say nothing', () => {
     const r = renderDocs([doc('Agent', {modelAPI: 'm', model: 'x', waitForDependencies: false, agentNetwork: {expose: true, access: []}})])
     assert.deepEqual(r.warnings, [])

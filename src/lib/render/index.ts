@@ -110,9 +110,10 @@ export function render(input: AnyDoc[], ctx: RenderContext): RenderResult {
   for (const d of docs) if (d.kind === 'MCPServer') mcpServerPorts[d.metadata.name] = resolveRuntime(d, ctx.registry).port
 
   checkAgentModels(docs, ctx)
+  const mcpReach = agentMcpWarnings(docs, ctx)
 
   const objects: KubernetesObject[] = catalogDocs.map((d) => renderCatalogDoc(d, namespaceFor(d, ctx)))
-  const warnings: string[] = input.flatMap((d) => documentNotes(d))
+  const warnings: string[] = [...input.flatMap((d) => documentNotes(d)), ...mcpReach]
   for (const doc of docs) {
     const namespace = namespaceFor(doc, ctx)
     let r: RenderResult
@@ -147,6 +148,28 @@ function checkAgentModels(docs: KaosDoc[], ctx: RenderContext): void {
         api.spec.mode === 'Hosted' ? 'Use the hosted model as the agent\'s model.' : 'Add the model to its proxyConfig.models ("*" or "provider/*" admit many), or pick one it serves.',
       ])
   }
+}
+
+/**
+ * The agent runtime reaches an MCP server over streamable HTTP at `<its URL>/mcp`, and nothing
+ * else: an MCP server in the input that serves SSE, or another path, is said to be unreachable.
+ */
+function agentMcpWarnings(docs: KaosDoc[], ctx: RenderContext): string[] {
+  const servers = new Map(docs.filter((d): d is MCPServerDoc => d.kind === 'MCPServer').map((d) => [`${namespaceFor(d, ctx)}/${d.metadata.name}`, d]))
+  const out: string[] = []
+  for (const d of docs) {
+    if (d.kind !== 'Agent') continue
+    for (const m of d.spec.mcpServers) {
+      const server = servers.get(`${namespaceFor(d, ctx)}/${m}`)
+      if (!server) continue
+      const rt = resolveRuntime(server, ctx.registry)
+      if (rt.transport === 'sse' || rt.path !== '/mcp')
+        out.push(
+          `${docLabel(d)}: MCPServer "${m}" serves ${rt.transport === 'sse' ? 'SSE' : 'streamable HTTP'} at ${rt.path}, but the agent runtime calls MCP servers over streamable HTTP at /mcp only: it will not reach its tools`,
+        )
+    }
+  }
+  return out
 }
 
 /**

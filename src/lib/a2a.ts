@@ -326,8 +326,10 @@ export function answerOf(t: A2ATask): string {
 }
 
 /** An SDK error (or a network one) as a KaosError with kaos's exit code. */
-export async function a2aError(s: A2ASession, error: unknown, taskId?: string): Promise<never> {
+export async function a2aError(s: A2ASession, error: unknown, taskId?: string, signal?: AbortSignal): Promise<never> {
   if (error instanceof KaosError) throw error
+  // Our own deadline (--timeout) ends a request as an abort or a reset socket: say which it was.
+  if (signal?.aborted) error = signal.reason
   const e = error as any
   const code: number | undefined = e?.envelopeCode ?? e?.error?.code ?? e?.code
   const name = String(e?.name ?? e?.constructor?.name ?? '')
@@ -339,6 +341,8 @@ export async function a2aError(s: A2ASession, error: unknown, taskId?: string): 
       suggestions: ['Task ids come from `kaos agent a2a send --async`; an agent keeps them in memory, so a restarted pod has none of the old ones.'],
     })
   if (code === -32601 || /UnsupportedOperation/.test(name)) throw noA2A(s.ep.label, `it does not implement that A2A method (${message})`)
+  if (name === 'TimeoutError' || (name === 'AbortError' && /timeout/i.test(message)))
+    throw new KaosError(`${s.ep.label} gave no answer within --timeout${taskId ? ` (task ${taskId} goes on)` : ''}`, {exit: ExitCode.TOOL_ERROR, code: 'TIMEOUT', suggestions: ['Raise --timeout (e.g. --timeout 10m).']})
   if (code === undefined && !/A2A|JsonRpc|Error$/.test(name)) return networkFailure(s.ep, error)
   if (code === undefined && error instanceof TypeError) return networkFailure(s.ep, error)
   throw new KaosError(`${s.ep.label} answered an A2A error${code === undefined ? '' : ` ${code}`}: ${message}`, {exit: ExitCode.TOOL_ERROR, code: 'A2A_ERROR'})
@@ -373,7 +377,7 @@ export async function sendA2A(s: A2ASession, o: SendOptions): Promise<A2ATask> {
     if (!task) throw new KaosError(`${s.ep.label} answered no task`, {exit: ExitCode.TOOL_ERROR, code: 'A2A_ERROR'})
     return task
   } catch (error) {
-    return a2aError(s, error)
+    return a2aError(s, error, undefined, o.signal)
   }
 }
 
@@ -411,7 +415,7 @@ export async function getA2ATask(s: A2ASession, id: string, signal?: AbortSignal
   try {
     return plainTask(await s.client.getTask({tenant: '', id, historyLength: undefined} as never, {signal} as never))
   } catch (error) {
-    return a2aError(s, error, id)
+    return a2aError(s, error, id, signal)
   }
 }
 
@@ -420,7 +424,7 @@ export async function cancelA2ATask(s: A2ASession, id: string, signal?: AbortSig
   try {
     return plainTask(await s.client.cancelTask({tenant: '', id, metadata: undefined} as never, {signal} as never))
   } catch (error) {
-    return a2aError(s, error, id)
+    return a2aError(s, error, id, signal)
   }
 }
 
@@ -439,7 +443,7 @@ export async function watchA2ATask(s: A2ASession, id: string, onUpdate: (t: A2AT
       if (TERMINAL_STATES.has(task.state)) break
     }
   } catch (error) {
-    return a2aError(s, error, id)
+    return a2aError(s, error, id, signal)
   }
   return task
 }

@@ -83,6 +83,14 @@ describeOrSkip('kaos agent a2a against an A2A SDK server', skip, function () {
     assert.match(w.error ?? '', new RegExp(`task ${id} canceled`))
   })
 
+  it('--timeout ends a wait with exit 6, saying the task goes on', async () => {
+    const id = (await runCli(['agent', 'a2a', 'send', '--url', agent.url, '-m', 'slow and long', '--async'])).stdout.trim()
+    const r = await runCli(['agent', 'a2a', 'get', '--url', agent.url, id, '--watch', '--timeout', '1s'])
+    assert.equal(r.code, 6, r.stderr)
+    assert.match(r.error ?? '', new RegExp(`gave no answer within --timeout \\(task ${id} goes on\\)`))
+    await runCli(['agent', 'a2a', 'cancel', '--url', agent.url, id])
+  })
+
   it('an unknown task is exit 8', async () => {
     for (const cmd of ['get', 'cancel']) {
       const r = await runCli(['agent', 'a2a', cmd, '--url', agent.url, 'no-such-task'])

@@ -52,9 +52,32 @@ await build({
   plugins: [shims],
 })
 
+// kaos's MCP gateway (runtimes/gateway): its own standalone bundle, every dependency inlined, so
+// its image needs only this one file next to its Dockerfile.
+await build({
+  absWorkingDir: root,
+  entryPoints: {gateway: 'runtimes/gateway/src/main.ts'},
+  outdir: join(out, 'gateway'),
+  outExtension: {'.js': '.mjs'},
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  define: {KAOS_GATEWAY_VERSION: JSON.stringify(readFileSync(join(root, 'runtimes', 'gateway', 'VERSION'), 'utf8').trim())},
+  banner: {js: "import {createRequire as __kaosCreateRequire} from 'node:module'; const require = __kaosCreateRequire(import.meta.url);"},
+  logLevel: 'warning',
+  // The image ships this file alone: keep the bundled packages' license notices in it.
+  legalComments: 'eof',
+})
+
 // Type declarations for plugin authors (`import {KaosCommand} from 'kaos-cli'`).
 try {
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--emitDeclarationOnly', '-p', root, '--outDir', join(out, 'types')], {stdio: 'inherit'})
+  // rootDir is the repository (src/ reads the gateway's config format), so src's declarations land
+  // in types/src; the package's documented entry stays types/index.d.ts.
+  writeFileSync(join(root, out, 'types', 'index.d.ts'), "export * from './src/index.js'\n")
 } catch (error) {
   rmSync(join(root, out), {recursive: true, force: true})
   throw error

@@ -25,11 +25,41 @@ import McpEndpoints from './commands/mcp/endpoints.js'
 import McpInvoke from './commands/mcp/invoke.js'
 import McpToken from './commands/mcp/token.js'
 import AgentInvoke from './commands/agent/invoke.js'
+import AgentCard from './commands/agent/card.js'
+import AgentStatus from './commands/agent/status.js'
+import AgentTools from './commands/agent/tools.js'
+import AgentA2aSend from './commands/agent/a2a/send.js'
+import AgentA2aGet from './commands/agent/a2a/get.js'
+import AgentA2aCancel from './commands/agent/a2a/cancel.js'
 import ModelapiInvoke from './commands/modelapi/invoke.js'
 import Help from './commands/help.js'
 import Version from './commands/version.js'
 import SystemImagesBuild from './commands/system/images/build.js'
 import SystemImagesList from './commands/system/images/list.js'
+import McpToolApply from './commands/mcp/tool/apply.js'
+import McpToolList from './commands/mcp/tool/list.js'
+import McpToolGet from './commands/mcp/tool/get.js'
+import McpToolDelete from './commands/mcp/tool/delete.js'
+import McpPromptApply from './commands/mcp/prompt/apply.js'
+import McpPromptList from './commands/mcp/prompt/list.js'
+import McpPromptGet from './commands/mcp/prompt/get.js'
+import McpPromptDelete from './commands/mcp/prompt/delete.js'
+import McpResourceApply from './commands/mcp/resource/apply.js'
+import McpResourceList from './commands/mcp/resource/list.js'
+import McpResourceGet from './commands/mcp/resource/get.js'
+import McpResourceDelete from './commands/mcp/resource/delete.js'
+import Apply from './commands/apply.js'
+import Delete from './commands/delete.js'
+import SamplesList from './commands/samples/list.js'
+import SamplesShow from './commands/samples/show.js'
+import SamplesDeploy from './commands/samples/deploy.js'
+import SamplesDelete from './commands/samples/delete.js'
+import ConfigShow from './commands/config/show.js'
+import ConfigGet from './commands/config/get.js'
+import ConfigSet from './commands/config/set.js'
+import ConfigUnset from './commands/config/unset.js'
+import McpRun from './commands/mcp/run.js'
+import McpInspect from './commands/mcp/inspect.js'
 
 export const COMMANDS = {
   'agent:deploy': AgentDeploy,
@@ -58,11 +88,41 @@ export const COMMANDS = {
   'mcp:invoke': McpInvoke,
   'mcp:token': McpToken,
   'agent:invoke': AgentInvoke,
+  'agent:card': AgentCard,
+  'agent:status': AgentStatus,
+  'agent:tools': AgentTools,
+  'agent:a2a:send': AgentA2aSend,
+  'agent:a2a:get': AgentA2aGet,
+  'agent:a2a:cancel': AgentA2aCancel,
   'modelapi:invoke': ModelapiInvoke,
   help: Help,
   version: Version,
   'system:images:build': SystemImagesBuild,
   'system:images:list': SystemImagesList,
+  'mcp:tool:apply': McpToolApply,
+  'mcp:tool:list': McpToolList,
+  'mcp:tool:get': McpToolGet,
+  'mcp:tool:delete': McpToolDelete,
+  'mcp:prompt:apply': McpPromptApply,
+  'mcp:prompt:list': McpPromptList,
+  'mcp:prompt:get': McpPromptGet,
+  'mcp:prompt:delete': McpPromptDelete,
+  'mcp:resource:apply': McpResourceApply,
+  'mcp:resource:list': McpResourceList,
+  'mcp:resource:get': McpResourceGet,
+  'mcp:resource:delete': McpResourceDelete,
+  apply: Apply,
+  delete: Delete,
+  'samples:list': SamplesList,
+  'samples:show': SamplesShow,
+  'samples:deploy': SamplesDeploy,
+  'samples:delete': SamplesDelete,
+  'config:show': ConfigShow,
+  'config:get': ConfigGet,
+  'config:set': ConfigSet,
+  'config:unset': ConfigUnset,
+  'mcp:run': McpRun,
+  'mcp:inspect': McpInspect,
 }
 
 // kaos's own copy of oclif's Args and Flags, so plugins need no @oclif/core dependency of their own.

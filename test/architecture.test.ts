@@ -110,4 +110,26 @@ describe('architecture', () => {
     for (const f of files) if (!state.has(f)) visit(f)
     assert.deepEqual(cycles, [])
   })
+
+  it('the gateway (runtimes/gateway/src) stands alone: node, the MCP SDK, ajv and zod, nothing of the CLI; the CLI may use only its config format', () => {
+    const dir = join(ROOT, 'runtimes', 'gateway', 'src')
+    const gatewayFiles = walk(dir).map((f) => relative(ROOT, f))
+    assert.ok(gatewayFiles.includes('runtimes/gateway/src/main.ts'), gatewayFiles.join(', '))
+    const bad: string[] = []
+    for (const f of gatewayFiles) {
+      const text = readFileSync(join(ROOT, f), 'utf8')
+      for (const m of text.matchAll(/^(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) {
+        const spec = m[1]
+        const inside = spec.startsWith('.') && resolve(dirname(join(ROOT, f)), spec).startsWith(dir)
+        if (!inside && !/^(node:|@modelcontextprotocol\/sdk\/|ajv(\/|$)|ajv-formats$|zod$)/.test(spec)) bad.push(`${f} imports ${spec}`)
+      }
+    }
+    assert.deepEqual(bad, [], 'the gateway image holds only its own bundle: no src/, no oclif')
+    // kaos may check a rendered configuration with the gateway's own checks (config.ts is pure).
+    assert.deepEqual(
+      violations(() => true, (i) => (i.target?.startsWith('runtimes/') ?? false) && i.target !== 'runtimes/gateway/src/config.ts'),
+      [],
+      'the CLI carries no gateway code beyond its configuration format',
+    )
+  })
 })

@@ -647,3 +647,31 @@ func TestPerSessionHealthFollowsChildStarts(t *testing.T) {
 		t.Fatalf("processes left after the failed start: %v", left)
 	}
 }
+
+// A client that asks for an older protocol version the shared child can serve gets that version
+// back (lifecycle: "if the server supports the requested version, it MUST respond with the same"),
+// and its session works under it; one that asks for a version nobody knows gets the child's.
+func TestSharedNegotiatesEachClientsVersion(t *testing.T) {
+	a := startAdapter(t, []string{"--mode", "shared"}, []string{testServer(t, "everything")})
+	for _, v := range []string{"2025-06-18", "2025-03-26", latestProtocol} {
+		c := newClient(t, a.url)
+		c.proto = v
+		var res struct {
+			ProtocolVersion string `json:"protocolVersion"`
+		}
+		_ = json.Unmarshal(c.initialize(""), &res)
+		if res.ProtocolVersion != v {
+			t.Errorf("asked %s: got %s", v, res.ProtocolVersion)
+		}
+		r, _ := c.call(1, "tools/list", map[string]any{})
+		if len(r.Error) > 0 || !strings.Contains(string(r.Result), `"echo"`) {
+			t.Errorf("asked %s: tools/list gave %s %s", v, r.Result, r.Error)
+		}
+	}
+	// A version nobody knows: the answer is the child's, and the client decides.
+	c := newClient(t, a.url)
+	msgs := readMessages(t, c.rawPost(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2099-01-01","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, nil))
+	if got := string(msgs[len(msgs)-1].Result); !strings.Contains(got, `"protocolVersion":"`+latestProtocol+`"`) {
+		t.Errorf("asked 2099-01-01: got %s", got)
+	}
+}

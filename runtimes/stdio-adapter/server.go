@@ -573,7 +573,9 @@ func (s *server) initShared(w http.ResponseWriter, m *message) {
 		writeJSON(w, http.StatusServiceUnavailable, errorResponse(m.ID, codeServer, "the MCP server process "+s.shared.exitDesc))
 		return
 	}
+	result, version := negotiate(s.initResult, m.Params)
 	sess := newSession(newSessionID(), s.shared, m.Params)
+	sess.protocol = version
 	s.mu.Lock()
 	if len(s.sessions) >= s.cfg.maxSessions {
 		s.mu.Unlock()
@@ -584,7 +586,7 @@ func (s *server) initShared(w http.ResponseWriter, m *message) {
 	s.mu.Unlock()
 	s.shared.attach(sess)
 	w.Header().Set("Mcp-Session-Id", sess.id)
-	writeJSON(w, http.StatusOK, (&message{ID: m.ID, Result: s.initResult}).encode())
+	writeJSON(w, http.StatusOK, (&message{ID: m.ID, Result: result}).encode())
 }
 
 func (s *server) initPerSession(w http.ResponseWriter, r *http.Request, m *message) {
@@ -725,4 +727,34 @@ func (s *server) endAll() {
 		}()
 	}
 	wg.Wait()
+}
+
+// negotiate answers one client's initialize from the shared child's InitializeResult. The child
+// was initialized once, at the newest version both sides speak; a client asking for a version the
+// adapter knows and that is not newer than the child's gets that version back, as the lifecycle
+// rules require ("if the server supports the requested version, it MUST respond with the same").
+// The child's messages are a superset of what older versions carry, so it can serve them too.
+// Otherwise the client gets the child's version, and decides whether it can go on.
+func negotiate(initResult json.RawMessage, params json.RawMessage) (json.RawMessage, string) {
+	var res map[string]json.RawMessage
+	if err := json.Unmarshal(initResult, &res); err != nil {
+		return initResult, ""
+	}
+	var child string
+	_ = json.Unmarshal(res["protocolVersion"], &child)
+	var p struct {
+		ProtocolVersion string `json:"protocolVersion"`
+	}
+	_ = json.Unmarshal(params, &p)
+	want := p.ProtocolVersion
+	// Versions are dates: comparing the strings orders them.
+	if !knownProtocols[want] || (child != "" && want > child) || want == child {
+		return initResult, child
+	}
+	res["protocolVersion"], _ = json.Marshal(want)
+	b, err := json.Marshal(res)
+	if err != nil {
+		return initResult, child
+	}
+	return b, want
 }

@@ -2,6 +2,7 @@ import type {Interfaces} from '@oclif/core'
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 
+import {type Config, loadConfig} from '../lib/config.js'
 import {ExitCode, KaosError} from '../lib/errors.js'
 import {parseDuration} from '../lib/duration.js'
 import {redactUserinfo} from '../lib/redact.js'
@@ -43,6 +44,12 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
 
   protected flags!: KaosFlags<T>
   protected args!: KaosArgs<T>
+  /** kaos's config files (`.kaos-config.yaml`, ~/.config/kaos/config.yaml), when there are any. */
+  protected kaosConfig?: Config
+  /** The flags this run took from the config files, for messages about their values. */
+  protected fromConfig = new Set<string>()
+  /** Commands that manage the config files read them themselves (a broken file must not stop them). */
+  protected static readsConfig = true
 
   /** Rewrites argv before parsing; e.g. kubectl's bare `--dry-run` meaning `--dry-run=client`. */
   protected normalizeArgv(argv: string[]): string[] {
@@ -55,7 +62,7 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     // oclif would otherwise fill a missing positional argument from piped stdin; kaos reads
     // stdin only where asked (`-f -`), and must never block on it in CI.
     const args0 = Object.fromEntries(Object.entries(this.ctor.args ?? {}).map(([k, a]) => [k, {...a, ignoreStdin: true}]))
-    const {args, flags} = await this.parse({
+    const {args, flags, metadata} = await this.parse({
       args: args0,
       baseFlags: (super.ctor as typeof KaosCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -64,6 +71,29 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as KaosFlags<T>
     this.args = args as KaosArgs<T>
+    if ((this.ctor as unknown as typeof KaosCommand).readsConfig) {
+      this.kaosConfig = await loadConfig()
+      if (this.kaosConfig) this.applyConfig(this.kaosConfig, metadata as {flags?: Record<string, {setFromDefault?: boolean}>})
+    }
+  }
+
+  /**
+   * Config values as defaults of this command's flags: only flags it has, only where the command
+   * line gave none. `namespace` stays a default (see connectOptions), not an explicit -n.
+   */
+  private applyConfig(config: Config, metadata: {flags?: Record<string, {setFromDefault?: boolean}>}): void {
+    const defs = {...(this.ctor as typeof KaosCommand).baseFlags, ...this.ctor.flags} as Record<string, {options?: readonly string[]}>
+    const flags = this.flags as Record<string, unknown>
+    for (const key of ['context', 'kubeconfig', 'registry', 'image-registry', 'system-namespace', 'output']) {
+      const value = config.values[key]
+      if (value === undefined || !(key in defs)) continue
+      if (flags[key] !== undefined && !metadata.flags?.[key]?.setFromDefault) continue
+      // `output: wide` means nothing to a command whose -o has no wide: its own default stays.
+      const options = defs[key].options
+      if (options && (typeof value !== 'string' || !options.includes(value))) continue
+      flags[key] = value
+      this.fromConfig.add(key)
+    }
   }
 
   /**
@@ -76,7 +106,12 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     const plugins = await pluginRegistrySources(this.config)
     // A flag naming the image registry is a source of its own, above every file and the cluster.
     const flag = imageRegistry ? [parseRegistry({defaults: {imageRegistry}}, 'flag:--image-registry')] : []
-    return loadRegistry({files: this.flags.registry, extraSources: [...cluster, ...plugins.sources, ...flag], warnings: plugins.warnings})
+    // The config's image registry ranks as the user's own registry file does: below --registry
+    // files and the cluster's choice (a flag given on the command line is above them all).
+    const fromConfig = this.kaosConfig?.values['image-registry']
+    const configSources = fromConfig ? [parseRegistry({defaults: {imageRegistry: fromConfig}}, `config:${this.kaosConfig!.sources['image-registry']}`)] : []
+    const filesWhat = this.fromConfig.has('registry') ? `registry (from ${this.kaosConfig!.sources.registry})` : undefined
+    return loadRegistry({files: this.flags.registry, filesWhat, userSources: configSources, extraSources: [...cluster, ...plugins.sources, ...flag], warnings: plugins.warnings})
   }
 
   /**
@@ -89,12 +124,14 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
   }
 
   /** The cluster flags as connection options (for lib functions that connect themselves). */
-  protected connectOptions(): {kubeconfig?: string; context?: string; namespace?: string; requestTimeoutMs?: number} {
+  protected connectOptions(): {kubeconfig?: string; context?: string; namespace?: string; defaultNamespace?: string; requestTimeoutMs?: number} {
     const rt = this.flags['request-timeout']
+    const defaultNamespace = this.kaosConfig?.values.namespace as string | undefined
     return {
       kubeconfig: this.flags.kubeconfig,
       context: this.flags.context,
       namespace: this.flags.namespace,
+      ...(defaultNamespace ? {defaultNamespace} : {}),
       ...(rt === undefined ? {} : {requestTimeoutMs: rt === '0' ? 0 : parseDuration(rt, '--request-timeout')}),
     }
   }

@@ -5,7 +5,7 @@ import {KaosCommand} from './base-command.js'
 import {controlStripper, stripControl} from './format/terminal.js'
 import type {ChatMessage} from '../lib/chat.js'
 import {parseDuration} from '../lib/duration.js'
-import {invalid} from '../lib/errors.js'
+import {ExitCode, KaosError, invalid} from '../lib/errors.js'
 import {parseHeaders} from '../lib/invoke/args.js'
 import type {Kind} from '../lib/kinds.js'
 import {withHeld} from './interrupt.js'
@@ -35,6 +35,9 @@ export abstract class ChatCommand extends KaosCommand<typeof ChatCommand> {
   /** The model to send when --model is not given, from the stored document. */
   protected abstract defaultModel(name: string, doc: any): string | undefined
 
+  /** Agents: read upstream KAOS's runtime's progress chunks and its in-band errors. */
+  protected readonly agentRuntime: boolean = false
+
   async run(): Promise<unknown> {
     const {flags, args} = this
     if (flags.url && args.name) throw invalid('give a NAME or --url, not both')
@@ -49,7 +52,7 @@ export abstract class ChatCommand extends KaosCommand<typeof ChatCommand> {
     const stripper = terminal ? controlStripper() : undefined
     let printed = false
     const {result, model} = await withHeld(async (hold) => {
-      const [{chatCompletion}, target] = await Promise.all([import('../lib/chat.js'), import('../lib/invoke/target.js')])
+      const [{chatCompletion, agentProgressOf}, target] = await Promise.all([import('../lib/chat.js'), import('../lib/invoke/target.js')])
       const t = flags.url
         ? {baseUrl: target.parseHttpUrl(flags.url, '--url').toString().replace(/\/v1\/chat\/completions\/?$/, '').replace(/\/$/, ''), model: flags.model!, label: target.redactUrl(flags.url), forwarder: undefined}
         : await target.chatWorkloadTarget(await this.connect(), this.kind, args.name!, {
@@ -68,6 +71,14 @@ export abstract class ChatCommand extends KaosCommand<typeof ChatCommand> {
         timeoutMs,
         target: t.label,
         explainNetworkError: fwd ? (e) => fwd.explain(e) : undefined,
+        ...(this.agentRuntime
+          ? {
+              progressOf: agentProgressOf,
+              onProgress: (p: {step: number; maxSteps: number; action: string; target: string}) => {
+                if (!json) process.stderr.write(`step ${p.step}/${p.maxSteps}: ${p.action === 'delegate' ? 'delegating to' : 'calling'} ${stripControl(p.target)}\n`)
+              },
+            }
+          : {}),
         onDelta:
           flags.stream && !json
             ? (text) => {
@@ -78,10 +89,22 @@ export abstract class ChatCommand extends KaosCommand<typeof ChatCommand> {
       })
       return {result: r, model: t.model}
     })
-    if (json) return {model: result.model ?? model, content: result.content, finishReason: result.finishReason, usage: result.usage, ...(flags.stream ? {chunks: result.chunks} : {raw: result.raw})}
+    const {agentRuntimeError} = await import('../lib/chat.js')
+    const failed = this.agentRuntime ? agentRuntimeError(result.content) : undefined
+    const error = () =>
+      new KaosError(`${this.kind} "${args.name ?? flags.url}" failed to answer: ${failed}`, {
+        exit: ExitCode.TOOL_ERROR,
+        code: 'TOOL_ERROR',
+        suggestions: [`kaos agent status ${args.name ?? 'NAME'} shows whether its model API and MCP servers are ready.`],
+      })
+    if (json) {
+      if (failed) process.exitCode = ExitCode.TOOL_ERROR
+      return {model: result.model ?? model, content: result.content, finishReason: result.finishReason, usage: result.usage, ...(flags.stream ? {chunks: result.chunks} : {raw: result.raw})}
+    }
     if (flags.stream) {
       if (printed) process.stdout.write(`${stripper?.end() ?? ''}\n`)
-    } else this.log(terminal ? stripControl(result.content) : result.content)
+    } else if (!failed) this.log(terminal ? stripControl(result.content) : result.content)
+    if (failed) throw error()
     return result
   }
 }

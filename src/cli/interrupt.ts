@@ -29,18 +29,25 @@ export async function withHeld<T>(body: (hold: <H extends Held>(h: H) => H) => P
     return h
   }
   let interrupted = false
+  const closeAllNow = () => {
+    for (const h of [...held].reverse()) {
+      try {
+        h.closeNow?.()
+      } catch {
+        // exiting anyway
+      }
+    }
+  }
   const handler = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(signal === 'SIGINT' ? 130 : 143)
+    // A second Ctrl-C does not wait for the servers, but still drops what is held (processes too).
+    if (interrupted) {
+      closeAllNow()
+      process.exit(signal === 'SIGINT' ? 130 : 143)
+    }
     interrupted = true
     process.stderr.write(`\ninterrupted (${signal})\n`)
     const exit = () => {
-      for (const h of [...held].reverse()) {
-        try {
-          h.closeNow?.()
-        } catch {
-          // exiting anyway
-        }
-      }
+      closeAllNow()
       process.exit(signal === 'SIGINT' ? 130 : 143)
     }
     const deadline = setTimeout(exit, opts.graceMs ?? INTERRUPT_GRACE_MS)

@@ -85,6 +85,43 @@ export interface ChatOptions {
   explainNetworkError?: (error: Error) => Promise<KaosError | undefined>
   /** fetch to use (default: a private one, closed when the answer is complete). */
   fetch?: FetchFn
+  /**
+   * Streamed chunks that report progress rather than carry text (upstream KAOS's agent runtime
+   * streams each tool call as a JSON chunk): handed to `onProgress`, left out of the content.
+   */
+  progressOf?: (delta: string) => AgentProgress | undefined
+  onProgress?: (p: AgentProgress) => void
+}
+
+/** A step of upstream KAOS's agent runtime (pais), as it streams it: `{"type": "progress", …}`. */
+export interface AgentProgress {
+  step: number
+  maxSteps: number
+  /** `tool_call` or `delegate` (to a peer agent). */
+  action: string
+  /** The tool or the peer. */
+  target: string
+}
+
+/** A pais progress chunk, or undefined for text. */
+export function agentProgressOf(delta: string): AgentProgress | undefined {
+  if (!delta.startsWith('{"type": "progress"') && !delta.startsWith('{"type":"progress"')) return undefined
+  try {
+    const v = JSON.parse(delta)
+    if (v?.type !== 'progress') return undefined
+    return {step: Number(v.step), maxSteps: Number(v.max_steps), action: String(v.action), target: String(v.target)}
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * What upstream KAOS's agent runtime answers (HTTP 200) when a run fails: its model API or an MCP
+ * server unreachable, a tool failing. The error, or undefined for an answer.
+ */
+export function agentRuntimeError(content: string): string | undefined {
+  const prefix = 'Sorry, I encountered an error: '
+  return content.startsWith(prefix) ? content.slice(prefix.length) : undefined
 }
 
 export interface ChatResult {
@@ -250,7 +287,9 @@ async function chatWith(
         last = chunk
         const choice = chunk?.choices?.[0]
         const delta = choice?.delta?.content ?? choice?.text ?? ''
-        if (delta) {
+        const progress = delta ? opts.progressOf?.(delta) : undefined
+        if (progress) opts.onProgress?.(progress)
+        else if (delta) {
           content += delta
           opts.onDelta?.(delta)
         }

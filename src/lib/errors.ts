@@ -5,13 +5,13 @@
 export const EXIT_CODES = [
   {code: 0, name: 'OK', meaning: 'success'},
   {code: 1, name: 'UNEXPECTED', meaning: 'unexpected internal error (please report it)'},
-  {code: 2, name: 'INVALID_INPUT', meaning: 'invalid input: flags, documents, registry files'},
+  {code: 2, name: 'INVALID_INPUT', meaning: 'invalid input: flags, documents, registry and config files, projects kaos cannot run, a web UI with no terminal'},
   {code: 3, name: 'CLUSTER_UNREACHABLE', meaning: 'cluster unreachable, TLS failure, unauthorised or forbidden'},
   {code: 4, name: 'WAIT_TIMEOUT', meaning: '--wait timed out before the workload was ready (or gone)'},
-  {code: 5, name: 'WORKLOAD_FAILED', meaning: 'workload failed: image pull, crash loop, unschedulable, probes, missing secret'},
-  {code: 6, name: 'TOOL_ERROR', meaning: 'the invoked MCP tool, agent or model API returned an error'},
+  {code: 5, name: 'WORKLOAD_FAILED', meaning: 'workload failed: image pull, crash loop, unschedulable, probes, missing secret; a server kaos mcp run started exited'},
+  {code: 6, name: 'TOOL_ERROR', meaning: 'the invoked MCP tool, agent or model API returned an error (an A2A task failed, an agent serves no A2A), or the MCP Inspector failed'},
   {code: 7, name: 'CONFLICT', meaning: 'server-side apply conflict with another field manager (see --force-conflicts)'},
-  {code: 8, name: 'NOT_FOUND', meaning: 'the named workload, namespace or resource does not exist'},
+  {code: 8, name: 'NOT_FOUND', meaning: 'the named workload, namespace, resource or A2A task does not exist (also one a document names, e.g. the model API of an agent)'},
   {code: 9, name: 'IMAGE_BUILD_FAILED', meaning: 'Docker engine unreachable, or image build, push or kind load failed'},
 ] as const
 
@@ -62,6 +62,9 @@ export type KaosErrorCode =
   | 'CHAT_PROTOCOL_ERROR'
   | 'CHAT_STREAM_ERROR'
   | 'IMAGE_NOT_AVAILABLE'
+  | 'A2A_NOT_SUPPORTED'
+  | 'A2A_TASK_NOT_FOUND'
+  | 'A2A_ERROR'
 
 export interface KaosErrorOptions {
   /** Required: a forgotten exit code must not silently blame the user's input. */

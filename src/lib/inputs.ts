@@ -2,51 +2,82 @@
 import {
   API_VERSION,
   type AgentDoc,
+  type AnyDoc,
   type EnvVar,
   type KaosDoc,
   type Kind,
+  type Manifests,
   type MCPServerDoc,
   type ModelAPIDoc,
   TOPIC_OF,
   parseDocument,
   parseDocuments,
   parseKeyValues,
+  parseManifests,
 } from './documents.js'
+import {isCatalogKind} from './catalog.js'
 import type {BuildRecord} from './image/record.js'
 import {invalid} from './errors.js'
 import {DOCUMENT_EXTENSIONS, documentFilesIn, readInputFile, readStdin, statInput} from './files.js'
 
-/**
- * Read `-f` inputs: files, `-` for stdin, or a folder, whose .yaml, .yml and .json files are read
- * in name order as kubectl does (`recursive`: subfolders too). Each input is at most 4 MiB;
- * FIFOs and devices are refused rather than read without end.
- */
-export function readDocumentFiles(files: string[], opts: {recursive?: boolean; stdin?: () => string} = {}): KaosDoc[] {
-  const docs: KaosDoc[] = []
+/** The texts `-f` names: files, `-` for stdin, or folders (their document files in name order). */
+function readInputs(files: string[], opts: {recursive?: boolean; stdin?: () => string}): Array<{text: string; source: string}> {
+  const out: Array<{text: string; source: string}> = []
   for (const f of files) {
     if (f === '-') {
-      docs.push(...parseDocuments((opts.stdin ?? readStdin)(), '<stdin>'))
+      out.push({text: (opts.stdin ?? readStdin)(), source: '<stdin>'})
       continue
     }
     if (statInput(f, '-f').isDirectory()) {
       const inDir = documentFilesIn(f, opts.recursive)
       if (inDir.length === 0)
         throw invalid(`-f ${f} is a folder with no ${DOCUMENT_EXTENSIONS.join(', ')} files${opts.recursive ? '' : ' (subfolders are read with -R)'}`, ['Point -f at a document file, or at a folder of them.'])
-      for (const p of inDir) docs.push(...parseDocuments(readInputFile(p, '-f'), p))
+      for (const p of inDir) out.push({text: readInputFile(p, '-f'), source: p})
       continue
     }
-    docs.push(...parseDocuments(readInputFile(f, '-f'), f))
+    out.push({text: readInputFile(f, '-f'), source: f})
   }
-  return docs
+  return out
 }
 
-/** Refuse documents of another kind, pointing at the command that handles them. */
-export function requireKind(docs: KaosDoc[], kind: Kind): void {
-  const other = docs.find((d) => d.kind !== kind)
-  if (other)
-    throw invalid(`${other.kind} "${other.metadata.name}" cannot be deployed with \`kaos ${TOPIC_OF[kind]} deploy\``, [
-      `Use \`kaos ${TOPIC_OF[other.kind]} deploy -f\` for ${other.kind} documents.`,
-    ])
+/**
+ * Read `-f` inputs: files, `-` for stdin, or a folder, whose .yaml, .yml and .json files are read
+ * in name order as kubectl does (`recursive`: subfolders too). Each input is at most 4 MiB;
+ * FIFOs and devices are refused rather than read without end.
+ */
+export function readDocumentFiles(files: string[], opts: {recursive?: boolean; stdin?: () => string} = {}): AnyDoc[] {
+  return readInputs(files, opts).flatMap(({text, source}) => parseDocuments(text, source))
+}
+
+/** `kaos apply -f`: kaos documents of every kind plus plain Namespaces (see parseManifests). */
+export function readManifestFiles(files: string[], opts: {recursive?: boolean; stdin?: () => string} = {}): Manifests {
+  const out: Manifests = {docs: [], namespaces: [], rbac: [], warnings: []}
+  for (const {text, source} of readInputs(files, opts)) {
+    const m = parseManifests(text, source)
+    out.docs.push(...m.docs)
+    out.namespaces.push(...m.namespaces)
+    out.rbac.push(...m.rbac)
+    out.warnings.push(...m.warnings)
+  }
+  const seen = new Set<string>()
+  for (const n of out.namespaces) {
+    if (seen.has(n.metadata.name)) throw invalid(`Namespace "${n.metadata.name}" appears twice in the input`, ['Keep one Namespace document per namespace.'])
+    seen.add(n.metadata.name)
+  }
+  return out
+}
+
+/**
+ * Refuse documents of another kind, pointing at the command that handles them. `kaos mcp deploy`
+ * also takes MCPTool, MCPPrompt and MCPResource documents (what its gateways serve).
+ */
+export function requireKind(docs: AnyDoc[], kind: Kind): void {
+  const other = docs.find((d) => d.kind !== kind && !(kind === 'MCPServer' && isCatalogKind(d.kind)))
+  if (!other) return
+  const how = isCatalogKind(other.kind)
+    ? `Use \`kaos mcp deploy -f\` (with the gateway that serves them), \`kaos mcp ${other.kind.slice(3).toLowerCase()} apply -f\` or \`kaos apply -f\` for ${other.kind} documents.`
+    : `Use \`kaos apply -f\` for files with several kinds (it applies them in dependency order), or \`kaos ${TOPIC_OF[other.kind]} deploy -f\` for ${other.kind} documents.`
+  throw invalid(`${other.kind} "${other.metadata.name}" cannot be deployed with \`kaos ${TOPIC_OF[kind]} deploy\``, [how])
 }
 
 /** `SECRET/KEY` (or `SECRET:KEY`) → a secretKeyRef; `what` names the flag in errors. */

@@ -18,7 +18,7 @@ import {Secret} from 'kubernetes-models/v1/Secret'
 import {Service} from 'kubernetes-models/v1/Service'
 import {ServiceAccount} from 'kubernetes-models/v1/ServiceAccount'
 
-import {type KaosDoc, docLabel} from './documents.js'
+import {type AnyDoc, type KaosDoc, docLabel, isWorkloadDoc} from './documents.js'
 import {invalid} from './errors.js'
 import {
   DNS_LABEL_TEXT,
@@ -239,8 +239,8 @@ const OVERRIDABLE = new Set(['image', 'imagePullPolicy', 'command', 'args', 'env
  * The field of the kaos document a rendered path comes from, when there is one: the pod template
  * is the runtime's pod merged with `spec.container` (main container) and `spec.podSpec`.
  */
-export function documentField(doc: KaosDoc, obj: KubernetesObject, path: string): string | undefined {
-  if (obj.kind !== 'Deployment') return undefined
+export function documentField(doc: AnyDoc, obj: KubernetesObject, path: string): string | undefined {
+  if (obj.kind !== 'Deployment' || !isWorkloadDoc(doc)) return undefined
   if (path === 'spec.replicas') return 'spec.replicas'
   const m = /^spec\.template\.spec\.(.*)$/.exec(path)
   if (!m) return undefined
@@ -279,7 +279,7 @@ function annotationAdvice(doc: KaosDoc, obj: KubernetesObject): string[] {
  * and the field (the document's own field when the value came from it), quoting the value:
  *   `mcp.yaml: MCPServer "calc": spec.podSpec.containers[0].name is required (Deployment mcpserver-calc)`
  */
-export function checkRenderedObjects(objects: KubernetesObject[], docs: KaosDoc[]): void {
+export function checkRenderedObjects(objects: KubernetesObject[], docs: AnyDoc[]): void {
   for (const obj of objects) {
     const issues = [...unknownFieldIssues(obj), ...extraIssues(obj), ...schemaIssues(obj)]
     if (issues.length === 0) continue
@@ -290,7 +290,7 @@ export function checkRenderedObjects(objects: KubernetesObject[], docs: KaosDoc[
     if (!doc) throw invalid(`${what}: ${text(issue.path)}`)
     const field = documentField(doc, obj, issue.path)
     const line = field ? `${docLabel(doc)}: ${text(field)} (${what})` : `${docLabel(doc)}: ${what}: ${text(issue.path)}`
-    const advice = issue.path.endsWith('annotations') && issue.message.includes('KiB') ? annotationAdvice(doc, obj) : []
+    const advice = isWorkloadDoc(doc) && issue.path.endsWith('annotations') && issue.message.includes('KiB') ? annotationAdvice(doc, obj) : []
     throw invalid(line, advice)
   }
 }

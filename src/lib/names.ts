@@ -19,6 +19,8 @@ export const SYSTEM_COMPONENT = 'system'
 /** On Roles and bindings `kaos system create-rbac` made: the service account (and its namespace) they grant. */
 export const LABEL_RBAC_FOR = 'kaos.tools/rbac-for'
 export const LABEL_RBAC_NAMESPACE = 'kaos.tools/rbac-namespace'
+/** On the objects `kaos samples deploy` adds to a sample's own (its Secret, its RBAC), so `samples delete` finds them. */
+export const LABEL_SAMPLE = 'kaos.tools/sample'
 
 export const ANNOTATION_SOURCE = 'kaos.tools/source'
 export const ANNOTATION_POD_SPEC_HASH = 'kaos.tools/pod-spec-hash'
@@ -102,3 +104,26 @@ export function workloadSelector(kind: string, name?: string): string {
 export function serviceUrl(kind: Kind, name: string, namespace: string, port: number, path = ''): string {
   return `http://${objectName(kind, name)}.${namespace}.svc.cluster.local:${port}${path}`
 }
+
+/**
+ * MCPTool, MCPPrompt and MCPResource documents are kept in the cluster as ConfigMaps
+ * `mcptool-<name>` (…) labelled like a workload (managed-by, kind, name) plus the document's own
+ * labels, which is what a gateway's toolSelector matches; the document is the `document.json` key.
+ */
+export function catalogObjectName(kind: string, name: string): string {
+  return `${kind.toLowerCase()}-${name}`
+}
+export const CATALOG_DOCUMENT_KEY = 'document.json'
+
+/** Labels of a stored catalog document: its own, then kaos's (which win). */
+export function catalogLabels(kind: string, name: string, userLabels?: Record<string, string>): Record<string, string> {
+  return {...userLabels, [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_KIND]: kind, [LABEL_NAME]: name}
+}
+
+/** The ConfigMap holding a gateway MCPServer's rendered configuration, and its key. */
+export function gatewayConfigName(name: string): string {
+  return `${objectName('MCPServer', name)}-gateway`
+}
+export const GATEWAY_CONFIG_KEY = 'config.json'
+/** Where the gateway reads its configuration (the default of runtimes/gateway's KAOS_GATEWAY_CONFIG). */
+export const GATEWAY_CONFIG_DIR = '/etc/kaos-gateway'

@@ -96,6 +96,12 @@ export const RuntimeSchema = z.strictObject({
   adapterMode: z.enum(['shared', 'per-session']).default('shared'),
   /** Folders the server writes to (an emptyDir each; the image's filesystem stays as built). */
   writableDirs: z.array(z.string().startsWith('/')).default([]),
+  /**
+   * The server reads kaos's gateway configuration (runtimes/gateway/src/config.ts) from
+   * $KAOS_GATEWAY_CONFIG: kaos renders it from the MCPTool, MCPPrompt and MCPResource documents
+   * an MCPServer's spec.toolSelector picks and the MCP servers its spec.upstreamSelector picks.
+   */
+  gateway: z.boolean().optional(),
 })
 
 const ImageDefault = z.strictObject({image, port: z.number().int().min(1).max(65535)})
@@ -299,11 +305,13 @@ export function packageVersion(rt: {package?: string}): string | undefined {
  * The offline registry: built-in < user file < `--registry` files. Cluster and plugin sources are
  * appended by callers that have them (see `extraSources`).
  */
-export function loadRegistry(opts: {files?: string[]; env?: NodeJS.ProcessEnv; extraSources?: RegistrySource[]; warnings?: string[]} = {}): Registry {
+export function loadRegistry(opts: {files?: string[]; filesWhat?: string; env?: NodeJS.ProcessEnv; userSources?: RegistrySource[]; extraSources?: RegistrySource[]; warnings?: string[]} = {}): Registry {
   const sources = [builtinRegistry()]
   const user = userRegistryPath(opts.env)
   if (user) sources.push(loadRegistryFile(user, (opts.env ?? process.env).KAOS_REGISTRY ? '$KAOS_REGISTRY' : 'the user registry'))
-  for (const f of opts.files ?? []) sources.push(loadRegistryFile(f))
+  // Ranked with the user file (kaos's config file): below --registry files.
+  sources.push(...(opts.userSources ?? []))
+  for (const f of opts.files ?? []) sources.push(loadRegistryFile(f, opts.filesWhat))
   sources.push(...(opts.extraSources ?? []))
   return mergeRegistry(sources, opts.warnings ?? [])
 }

@@ -2,6 +2,7 @@ import type {Cluster} from './cluster/client.js'
 import {type ObjectRef, deleteObject} from './cluster/objects.js'
 import {podProblem, problemText, waitForGone} from './cluster/wait.js'
 import {getWorkloadDeployment, listOwnedObjects, listWorkloadDeployments, listWorkloadPods} from './cluster/workloads.js'
+import {type CatalogKind, isCatalogKind} from './catalog.js'
 import type {KaosDoc} from './documents.js'
 import {age} from './duration.js'
 import {ExitCode, KaosError} from './errors.js'
@@ -127,21 +128,68 @@ export async function getWorkload(cluster: Cluster, kind: Kind, name: string, na
   }
 }
 
+/** A workload to delete. */
+export interface WorkloadRef {
+  /** A workload kind, or a catalog kind (MCPTool, …: its ConfigMap carries the same labels). */
+  kind: Kind | CatalogKind
+  name: string
+  namespace: string
+}
+
+export interface DeleteOutcome {
+  deleted: ObjectRef[]
+  /** Workloads that were not there (only with ignoreNotFound; otherwise that is an error). */
+  notFound: WorkloadRef[]
+}
+
+/**
+ * Delete workloads layer by layer (callers before what they call: see dependencies.ts), every
+ * object carrying each workload's labels (404 is success). A workload with nothing in the cluster
+ * is a not-found error before anything is deleted, unless `ignoreNotFound`. With `wait`, each
+ * layer's Deployments and pods are gone before the next layer is deleted.
+ */
+export async function deleteWorkloads(
+  cluster: Cluster,
+  layers: WorkloadRef[][],
+  opts: {wait?: boolean; timeoutMs?: number; ignoreNotFound?: boolean; onDeleted?: (r: ObjectRef) => void; onProgress?: (message: string) => void} = {},
+): Promise<DeleteOutcome> {
+  const deadlineAt = Date.now() + (opts.timeoutMs ?? 300_000)
+  const all = layers.flat()
+  const owned = await Promise.all(all.map((w) => listOwnedObjects(cluster, w.kind, w.name, w.namespace)))
+  const ownedOf = new Map(all.map((w, i) => [w, owned[i]]))
+  const notFound = all.filter((w) => ownedOf.get(w)!.length === 0)
+  if (notFound.length > 0 && !opts.ignoreNotFound) {
+    const w = notFound[0]
+    throw new KaosError(`${w.kind} "${w.name}" not found in namespace "${w.namespace}"${all.length > 1 ? ' (nothing was deleted)' : ''}`, {
+      exit: ExitCode.NOT_FOUND,
+      suggestions: ['Pass --ignore-not-found to treat that as success.'],
+      data: {notFound},
+    })
+  }
+  const deleted: ObjectRef[] = []
+  for (const layer of layers) {
+    const present = layer.filter((w) => ownedOf.get(w)!.length > 0)
+    const refs = present.flatMap((w) => ownedOf.get(w)!)
+    const existed = await Promise.all(refs.map((r) => deleteObject(cluster, r)))
+    for (const [i, r] of refs.entries()) {
+      if (!existed[i]) continue
+      deleted.push(r)
+      opts.onDeleted?.(r)
+    }
+    if (opts.wait) {
+      for (const w of present.filter((x) => !isCatalogKind(x.kind))) opts.onProgress?.(`waiting for ${w.kind} ${w.name} to be gone`)
+      await Promise.all(present.filter((w): w is WorkloadRef & {kind: Kind} => !isCatalogKind(w.kind)).map((w) => waitForGone(cluster, {name: objectName(w.kind, w.name), namespace: w.namespace, selector: podSelector(w.kind, w.name)}, Math.max(0, deadlineAt - Date.now()))))
+    }
+  }
+  return {deleted, notFound}
+}
+
 /**
  * Delete every object carrying the workload's labels (404 is success) and optionally wait until
  * the Deployment and its pods are gone. Not finding anything is a not-found error.
  */
 export async function deleteWorkload(cluster: Cluster, kind: Kind, name: string, namespace: string, opts: {wait?: boolean; timeoutMs?: number; ignoreNotFound?: boolean} = {}): Promise<ObjectRef[]> {
-  const owned = await listOwnedObjects(cluster, kind, name, namespace)
-  if (owned.length === 0) {
-    if (opts.ignoreNotFound) return []
-    throw new KaosError(`${kind} "${name}" not found in namespace "${namespace}"`, {exit: ExitCode.NOT_FOUND, suggestions: ['Pass --ignore-not-found to treat that as success.']})
-  }
-  const deleted: ObjectRef[] = []
-  const existed = await Promise.all(owned.map((r) => deleteObject(cluster, r)))
-  deleted.push(...owned.filter((_, i) => existed[i]))
-  if (opts.wait) await waitForGone(cluster, {name: objectName(kind, name), namespace, selector: podSelector(kind, name)}, opts.timeoutMs ?? 300_000)
-  return deleted
+  return (await deleteWorkloads(cluster, [[{kind, name, namespace}]], opts)).deleted
 }
 
 /** Every kaos workload (MCPServer, Agent, ModelAPI) in one namespace or all, from their Deployments. */

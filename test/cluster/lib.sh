@@ -3,7 +3,11 @@
 TB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$TB_SRC/../.." && pwd)"
 TB_DIR="${KAOS_TESTBED_DIR:-$REPO_ROOT/.testbed}"
-TB_CACHE="${KAOS_TESTBED_CACHE:-$HOME/.cache/kaos-testbed}"
+# The cache a test bed was started with is recorded in its state dir, so its tools are found
+# whatever HOME a caller has (kaos's CLI tests run the kind stand-in with a throwaway HOME).
+if [[ -n "${KAOS_TESTBED_CACHE:-}" ]]; then TB_CACHE="$KAOS_TESTBED_CACHE"
+elif [[ -s "$TB_DIR/cache-dir" ]]; then TB_CACHE="$(cat "$TB_DIR/cache-dir")"
+else TB_CACHE="$HOME/.cache/kaos-testbed"; fi
 K8S_VERSION=v1.36.1
 export PATH="$PATH:/usr/local/go/bin"
 
@@ -16,11 +20,17 @@ tb_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1fs", b-a}'; }
 tb_build_key() {
   (cd "$TB_SRC" && { cat go.mod go.sum cmd/etcd/*.go; go version; } | sha256sum | cut -c1-16)
 }
-# Key of the pod runner (rebuilt alone when only its sources change).
+# Key of the test bed's own tools (the pod runner, the kind stand-in), rebuilt alone when only
+# their sources change.
 tb_runner_key() {
-  (cd "$TB_SRC" && find cmd/pod-runner -type f -name '*.go' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
+  (cd "$TB_SRC" && { find cmd/pod-runner cmd/kind internal -type f -name '*.go' | LC_ALL=C sort | xargs cat; cat go.mod go.sum; go version; } | sha256sum | cut -c1-16)
 }
 tb_bin_dir() { echo "$TB_CACHE/bin/$(tb_build_key)"; }
+# The tools live in their own dir per key: test beds started from different checkouts (other
+# ports, other state dirs) share the Kubernetes binaries but each keeps its own runner.
+tb_tools_dir() { echo "$TB_CACHE/tools/$(tb_runner_key)"; }
+# The kind cluster name the test bed's nodes claim (spec.providerID kind://docker/<name>/<node>).
+KIND_NAME="${KAOS_TESTBED_KIND_NAME:-kaos-testbed}"
 
 # Ports (override with env; all on 127.0.0.1).
 APISERVER_PORT="${KAOS_TESTBED_APISERVER_PORT:-6443}"

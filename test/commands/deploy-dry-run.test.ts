@@ -147,7 +147,7 @@ describeConcurrent('kaos system runtimes', skip, 4, (it) => {
     const r = await runCli(['system', 'runtimes', '--json'])
     ok(r)
     const {runtimes} = JSON.parse(r.stdout)
-    assert.deepEqual(runtimes.map((x: any) => x.name).sort(), ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'github', 'kubernetes', 'memory', 'rawpython', 'slack'])
+    assert.deepEqual(runtimes.map((x: any) => x.name).sort(), ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'gateway', 'github', 'google-cloud', 'kubernetes', 'memory', 'rawpython', 'slack'])
     for (const x of runtimes) {
       assert.equal(x.origin, 'builtin')
       assert.deepEqual(x.shadows, [])

@@ -9,6 +9,7 @@ import {BIN, type CliResult, ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {admin, createNamespace, deleteNamespace, faultProxy, kubectl, restartApiserver, waitReady, writeKubeconfig} from '../helpers/kube.js'
 import {requireTestbed, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
 import {describeOrSkip} from '../helpers/mocha.js'
+import {ensureOwnImages} from '../helpers/own-images.js'
 
 const skip = requireTestbed('cluster')
 const KC = testKubeconfig() ?? ''
@@ -48,7 +49,10 @@ async function objectsOf(ns: string, name: string): Promise<string[]> {
 describeOrSkip('deploy against the real API server', skip, function () {
   this.timeout(600_000)
   const ns = uniqueNamespace('deploy')
-  before(async () => createNamespace(ns))
+  before(async () => {
+    await ensureOwnImages(['rawpython'])
+    await createNamespace(ns)
+  })
   after(async () => deleteNamespace(ns))
 
   it('MCPServer: create, unchanged on redeploy without rolling, configured on change, then delete leaves nothing', async () => {
@@ -276,7 +280,10 @@ spec:
 describeOrSkip('wait diagnostics (kwok failure stages)', skip, function () {
   this.timeout(300_000)
   const ns = uniqueNamespace('wait')
-  before(async () => createNamespace(ns))
+  before(async () => {
+    await ensureOwnImages(['rawpython'])
+    await createNamespace(ns)
+  })
   after(async () => deleteNamespace(ns))
 
   it('ErrImagePull names the image (exit 5)', async () => {
@@ -334,7 +341,10 @@ spec:
 describeOrSkip('resilience', skip, function () {
   this.timeout(300_000)
   const ns = uniqueNamespace('res')
-  before(async () => createNamespace(ns))
+  before(async () => {
+    await ensureOwnImages(['rawpython'])
+    await createNamespace(ns)
+  })
   after(async () => deleteNamespace(ns))
 
   it('retries injected 429 and 503 answers with backoff', async () => {

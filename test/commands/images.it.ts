@@ -76,8 +76,19 @@ describeOrSkip('image preflight before applying', requireTestbed('cluster'), fun
   const node = `kind-${ns}`.slice(0, 60)
   const setImages = async (images: string[]) =>
     admin().request('PATCH', `/api/v1/nodes/${node}/status`, {body: {status: {images: images.map((n) => ({names: [n], sizeBytes: 1000}))}}, contentType: 'application/merge-patch+json'})
+  // Earlier suites load kaos's images into the bed's own nodes (as a developer would): hide them
+  // here, so "on no node" is true whatever ran before, and give them back afterwards.
+  const hidden: {name: string; images: unknown[]}[] = []
   before(async () => {
     await createNamespace(ns)
+    const nodes = (await admin().request('GET', '/api/v1/nodes')) as {items: {metadata: {name: string}; status?: {images?: {names?: string[]}[]}}[]}
+    for (const n of nodes.items) {
+      const images = n.status?.images ?? []
+      const kept = images.filter((i) => !(i.names ?? []).some((name) => name.includes('/kaos-rawpython:')))
+      if (kept.length === images.length) continue
+      hidden.push({name: n.metadata.name, images})
+      await admin().request('PATCH', `/api/v1/nodes/${n.metadata.name}/status`, {body: {status: {images: kept}}, contentType: 'application/merge-patch+json'})
+    }
     // A kind node (by its providerID) that runs nothing here: what a kind cluster reports.
     await admin().request('POST', '/api/v1/nodes', {
       body: {apiVersion: 'v1', kind: 'Node', metadata: {name: node, labels: {'kaos.tools/test': 'preflight'}}, spec: {providerID: `kind://docker/dev/${node}`, unschedulable: true, taints: [{key: 'kaos.tools/test', effect: 'NoSchedule'}]}},
@@ -85,6 +96,7 @@ describeOrSkip('image preflight before applying', requireTestbed('cluster'), fun
     await setImages(['docker.io/library/busybox:1'])
   })
   after(async () => {
+    for (const h of hidden) await admin().request('PATCH', `/api/v1/nodes/${h.name}/status`, {body: {status: {images: h.images}}, contentType: 'application/merge-patch+json'})
     await admin().request('DELETE', `/api/v1/nodes/${node}`, {allow404: true})
     await deleteNamespace(ns)
   })

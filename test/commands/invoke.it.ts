@@ -14,6 +14,7 @@ import {BIN, type CliResult, cliUnavailable, runCli, tempDir} from '../helpers/c
 import {freePort} from '../helpers/mcp-servers.js'
 import {requireTestbed, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
 import {describeOrSkip} from '../helpers/mocha.js'
+import {ensureOwnImages} from '../helpers/own-images.js'
 
 const skip = cliUnavailable() || requireTestbed('cluster')
 const KC = testKubeconfig() ?? ''
@@ -102,6 +103,7 @@ async function deleteNamespace(ns: string): Promise<void> {
 describeOrSkip('kaos mcp invoke: rawpython through the port-forward', skip, () => {
   const ns = uniqueNamespace('inv-raw')
   before(async () => {
+    await ensureOwnImages(['rawpython'])
     await deploy('mcp', CALC('calc'), ns)
   })
   after(() => deleteNamespace(ns))

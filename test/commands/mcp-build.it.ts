@@ -136,6 +136,53 @@ describeOrSkip('kaos mcp build (Docker API)', skip, () => {
     assert.equal(dep.spec.template.spec.containers[0].imagePullPolicy, 'IfNotPresent')
   })
 
+  it('--from npx://: a stdio package behind the adapter answers MCP over HTTP; the record deploys it with the adapter\'s probes', async () => {
+    const dir = join(work, 'from-npx')
+    mkdirSync(dir, {recursive: true})
+    const from = 'npx://@modelcontextprotocol/server-everything@2026.8.31'
+    const r = await runCli(['mcp', 'build', '--from', from, '--path', dir, '--tag', RUN, '--json'], {cwd: dir, timeoutMs: 900_000})
+    assert.equal(r.code, 0, r.stderr + r.stdout)
+    const out = JSON.parse(r.stdout)
+    const image = `server-everything:${RUN}`
+    images.add(image)
+    assert.equal(out.image, image)
+    assert.equal(JSON.parse(readFileSync(join(dir, '.kaos', 'build.json'), 'utf8')).source, from)
+
+    const port = await freePort()
+    const c = await docker.createContainer({Image: image, HostConfig: {PortBindings: {'8000/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]}}})
+    containers.push(c)
+    await c.start()
+    const until = Date.now() + 60_000
+    // /readyz: the adapter's child answered initialize and tools/list.
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break
+      } catch {}
+      if (Date.now() > until) assert.fail(`container not ready: ${String(await c.logs({stdout: true, stderr: true}))}`)
+      await new Promise((res) => setTimeout(res, 250))
+    }
+    const client = new Client({name: 'kaos-it', version: '0'})
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)))
+    const tools = (await client.listTools()).tools.map((t) => t.name)
+    const echo = await client.callTool({name: 'echo', arguments: {message: 'through the adapter'}})
+    await client.close()
+    assert.ok(tools.includes('echo'), tools.join(' '))
+    assert.match(JSON.stringify(echo.content), /through the adapter/)
+
+    const d = await runCli(['mcp', 'deploy', '--dry-run', '--json'], {cwd: dir})
+    assert.equal(d.code, 0, d.stderr)
+    const container = JSON.parse(d.stdout).objects.find((o: {kind: string}) => o.kind === 'Deployment').spec.template.spec.containers[0]
+    assert.equal(container.image, image)
+    assert.equal(container.readinessProbe.httpGet.path, '/readyz')
+    assert.equal(container.livenessProbe.httpGet.path, '/healthz')
+  })
+
+  it('--from with a range instead of an exact version is refused before any build (exit 2)', async () => {
+    const r = await runCli(['mcp', 'build', '--from', 'uvx://mcp-server-fetch@latest', '--path', work], {cwd: work})
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /"latest" is not an exact version/)
+  })
+
   it('build output streams to stderr and stdout is the image reference', async () => {
     const dir = project('streamed', {Dockerfile: `FROM ${BUSYBOX_IMAGE}\nRUN echo hello-from-build\n`})
     const r = await runCli(['mcp', 'build', '--path', dir, '--tag', RUN], {cwd: work, timeoutMs: 120_000})

@@ -1,11 +1,9 @@
 // The generated projects run as they are and answer tools/list over streamable HTTP:
-// Python with `python server.py` in a venv that has mcp (reuses $KAOS_VENV, else a cached venv
-// under .testbed/ filled from the test bed's wheelhouse or PyPI); TypeScript compiled by tsc.
+// Python with `python server.py` in a venv that has mcp 1.x (see helpers/python.ts); TypeScript compiled by tsc.
 import assert from 'node:assert/strict'
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
-import {existsSync, rmSync, symlinkSync} from 'node:fs'
+import {rmSync, symlinkSync} from 'node:fs'
 import {request} from 'node:http'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import {Client} from '@modelcontextprotocol/sdk/client/index.js'
@@ -14,40 +12,14 @@ import {StreamableHTTPClientTransport} from '@modelcontextprotocol/sdk/client/st
 import {ROOT, cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
 import {freePort} from '../helpers/mcp-servers.js'
 import {itOrSkip} from '../helpers/mocha.js'
+import {fastmcpPython} from '../helpers/python.js'
 
-const MCP_VERSION = '1.30.0'
 const work = tempDir('kaos-init-run-')
 const children: ChildProcess[] = []
 after(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM')
   rmSync(work, {recursive: true, force: true})
 })
-
-/** A Python with `mcp` importable, or why there is none. */
-function mcpPython(): {python?: string; why?: string} {
-  const venv = process.env.KAOS_VENV || join(ROOT, '.testbed', `venv-mcp${MCP_VERSION}`)
-  const python = join(venv, 'bin', 'python')
-  const ok = () => {
-    try {
-      execFileSync(python, ['-c', 'import mcp.server.fastmcp'], {stdio: 'ignore'})
-      return true
-    } catch {
-      return false
-    }
-  }
-  if (existsSync(python) && ok()) return {python}
-  if (process.env.KAOS_VENV) return {why: `$KAOS_VENV (${venv}) has no importable mcp.server.fastmcp`}
-  try {
-    execFileSync('python3', ['-m', 'venv', venv], {stdio: 'pipe'})
-    const wheels = join(process.env.KAOS_TESTBED_CACHE || join(homedir(), '.cache', 'kaos-testbed'), `wheels-mcp${MCP_VERSION}`)
-    const source = existsSync(wheels) ? ['--no-index', '--find-links', wheels] : []
-    execFileSync(join(venv, 'bin', 'pip'), ['install', '-q', ...source, `mcp==${MCP_VERSION}`], {stdio: 'pipe', timeout: 300_000})
-  } catch (error) {
-    return {why: `cannot create a venv with mcp==${MCP_VERSION}: ${(error as Error).message.split('\n')[0]}`}
-  }
-  return ok() ? {python} : {why: 'mcp installed but not importable'}
-}
-
 
 async function waitHealthy(url: string, child: ChildProcess, log: () => string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs
@@ -98,7 +70,7 @@ function start(cmd: string, args: string[], cwd: string, env: Record<string, str
   return {child, log: () => out}
 }
 
-const py = cliUnavailable() ? {why: cliUnavailable()} : mcpPython()
+const py = cliUnavailable() ? {why: cliUnavailable()} : fastmcpPython()
 
 describe('generated projects run as they are', () => {
   itOrSkip('python: `python server.py` answers tools/list, /healthz, and any Host header', py.why, async () => {

@@ -9,6 +9,7 @@ import {type CliResult, runCli, tempDir} from '../helpers/cli.js'
 import {admin, createNamespace, deleteNamespace, writeKubeconfig} from '../helpers/kube.js'
 import {requireTestbed, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
 import {describeOrSkip} from '../helpers/mocha.js'
+import {ensureOwnImages} from '../helpers/own-images.js'
 
 const skip = requireTestbed('cluster')
 const KC = testKubeconfig() ?? ''
@@ -52,13 +53,14 @@ async function gone(path: string): Promise<boolean> {
 describeOrSkip('kaos system install / runtimes / uninstall', skip, function () {
   this.timeout(300_000)
   const sys = uniqueNamespace('kaos-sys')
+  before(async () => ensureOwnImages(['rawpython']))
   after(async () => deleteNamespace(sys))
 
   it('install creates the namespace and registry ConfigMap; runtimes shows SOURCE=cluster; a second install is unchanged; uninstall leaves nothing', async () => {
     const team = file('team.yaml', 'runtimes:\n  weather:\n    type: python\n    image: example.com/weather:latest\n    description: Weather tools\n')
     const first = json(await kaos(['system', 'install', '--system-namespace', sys, '--registry', team, '--wait', '--json']))
     assert.deepEqual(first.results.map((r: any) => `${r.kind}:${r.action}`), ['Namespace:created', 'ConfigMap:created'])
-    assert.deepEqual(first.runtimes, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'github', 'kubernetes', 'memory', 'rawpython', 'slack', 'weather'])
+    assert.deepEqual(first.runtimes, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'gateway', 'github', 'google-cloud', 'kubernetes', 'memory', 'rawpython', 'slack', 'weather'])
     const cm = await admin().get(`/api/v1/namespaces/${sys}/configmaps/kaos-mcp-runtimes`)
     assert.equal(cm.metadata.labels['app.kubernetes.io/managed-by'], 'kaos')
     assert.equal(cm.metadata.labels['kaos.tools/component'], 'system')
@@ -88,7 +90,7 @@ describeOrSkip('kaos system install / runtimes / uninstall', skip, function () {
     const st = json(await kaos(['system', 'status', '--system-namespace', sys, '-n', sys, '--json']))
     assert.equal(st.registry.present, true)
     assert.deepEqual(st.registry.added, ['weather'])
-    assert.deepEqual(st.registry.sameAsBuiltin, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'github', 'kubernetes', 'memory', 'rawpython', 'slack'])
+    assert.deepEqual(st.registry.sameAsBuiltin, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'gateway', 'github', 'google-cloud', 'kubernetes', 'memory', 'rawpython', 'slack'])
     assert.ok(st.warnings.some((w: string) => /runtime "weather" .* uses image "example.com\/weather:latest" without a pinned tag/.test(w)), st.warnings.join('\n'))
 
     // uninstall --all-workloads: lists them, and in CI refuses without --yes, before deleting anything …
@@ -287,7 +289,10 @@ describeOrSkip('kaos system create-rbac (checked with SubjectAccessReview)', ski
 describeOrSkip('kaos system status', skip, function () {
   this.timeout(300_000)
   const ns = uniqueNamespace('status')
-  before(async () => createNamespace(ns))
+  before(async () => {
+    await ensureOwnImages(['rawpython'])
+    await createNamespace(ns)
+  })
   after(async () => deleteNamespace(ns))
 
   const rawpy = (name: string, image?: string) =>

@@ -92,9 +92,9 @@ export interface SpawnedCli {
 }
 
 /** Start `kaos ARGS…` (same environment as runCli) and return at once: for signals and timing. */
-export function spawnCli(args: string[], opts: {env?: Record<string, string | undefined>} = {}): SpawnedCli {
+export function spawnCli(args: string[], opts: {env?: Record<string, string | undefined>; cwd?: string} = {}): SpawnedCli {
   const home = mkdtempSync(join(tmpdir(), 'kaos-cli-home-'))
-  const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: cliEnv(home, opts.env), stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: cliEnv(home, opts.env), stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => (stdout += d))

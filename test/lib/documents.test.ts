@@ -51,7 +51,7 @@ describe('parseDocument', () => {
     invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r', replica: 2}), 'f'), /^f: MCPServer "x": unknown field spec\.replica; did you mean replicas\?$/)
     invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r', container: {image: 'i', imagePullPolice: 'Always'}}), 'f'), /unknown field spec\.container\.imagePullPolice; did you mean imagePullPolicy\?$/)
     invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r'}, {name: 'x', label: {}}), 'f'), /unknown field metadata\.label; did you mean labels\?/)
-    invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r'}, {name: 'x'}, {status: {}}), 'f'), /^f: unknown field status$/)
+    invalidInput(() => parseDocument(doc('MCPServer', {runtime: 'r'}, {name: 'x'}, {stat: {}}), 'f'), /^f: unknown field stat$/)
     invalidInput(
       () => parseDocument(doc('MCPServer', {runtime: 'r', container: {env: [{name: 'A', valueFrom: {secretKeyRef: {name: 's', key: 'k', extra: 1}}}]}}), 'f'),
       /unknown field spec\.container\.env\[0\]\.valueFrom\.secretKeyRef\.extra/,
@@ -69,8 +69,8 @@ describe('parseDocument', () => {
 
   it('checks apiVersion and kind, with a did-you-mean for kinds', () => {
     invalidInput(() => parseDocument({...doc('MCPServer', {}), apiVersion: 'kaos.tools/v1'}, 'f'), /apiVersion must be "kaos\.tools\/v1alpha1" \(got "kaos\.tools\/v1"\)/)
-    invalidInput(() => parseDocument(doc('McpServer', {}), 'f'), /unknown kind "McpServer"; expected one of MCPServer, Agent, ModelAPI\. Did you mean "MCPServer"\?/)
-    invalidInput(() => parseDocument(doc('Pod', {}), 'f'), /unknown kind "Pod"; expected one of MCPServer, Agent, ModelAPI\.$/)
+    invalidInput(() => parseDocument(doc('McpServer', {}), 'f'), /unknown kind "McpServer"; expected one of MCPServer, Agent, ModelAPI, MCPTool, MCPPrompt, MCPResource\. Did you mean "MCPServer"\?/)
+    invalidInput(() => parseDocument(doc('Pod', {}), 'f'), /unknown kind "Pod"; expected one of MCPServer, Agent, ModelAPI, MCPTool, MCPPrompt, MCPResource\.$/)
     invalidInput(() => parseDocument(['a'], 'f'), /expected a mapping/)
   })
 })
@@ -83,7 +83,7 @@ describe('parseDocuments', () => {
 
   it('names the document of a multi-document file in errors', () => {
     const text = `apiVersion: ${API_VERSION}\nkind: MCPServer\nmetadata: {name: a}\nspec: {runtime: rawpython}\n---\napiVersion: ${API_VERSION}\nkind: MCPServer\nmetadata: {name: b}\nspec: {runtime: rawpython, foo: 1}\n`
-    invalidInput(() => parseDocuments(text, 'mcp.yaml'), /^mcp\.yaml \(document 2\): MCPServer "b": unknown field spec\.foo \(known: runtime, params, sessions, egress, expose, container, podSpec, replicas, serviceAccountName, networkPolicy\)$/)
+    invalidInput(() => parseDocuments(text, 'mcp.yaml'), /^mcp\.yaml \(document 2\): MCPServer "b": unknown field spec\.foo \(known: runtime, params, sessions, egress, expose, toolSelector, upstreamSelector, gateway, container, podSpec, replicas, serviceAccountName, networkPolicy, telemetry, gatewayRoute, security\)$/)
   })
 
   it('reports invalid YAML with a line number', () => {
@@ -101,7 +101,7 @@ describe('validateAgainstRegistry', () => {
   const mcp = (spec: Record<string, unknown>) => parseDocument(doc('MCPServer', spec, {name: 's'}), 'f') as MCPServerDoc
 
   it('unknown runtime, with a did-you-mean and the known list', () => {
-    invalidInput(() => resolveRuntime(mcp({runtime: 'rawpyton'}), registry), /spec\.runtime "rawpyton" is an unknown runtime\. Did you mean "rawpython"\? Known runtimes: rawpython, kubernetes, slack, fetch, memory, filesystem, github, discord, chroma, custom/)
+    invalidInput(() => resolveRuntime(mcp({runtime: 'rawpyton'}), registry), /spec\.runtime "rawpyton" is an unknown runtime\. Did you mean "rawpython"\? Known runtimes: rawpython, kubernetes, slack, fetch, memory, filesystem, github, discord, chroma, google-cloud, gateway, custom/)
   })
 
   it('custom needs container.image', () => {
@@ -109,8 +109,8 @@ describe('validateAgainstRegistry', () => {
     validateAgainstRegistry(mcp({runtime: 'custom', container: {image: 'x:1'}}), registry)
   })
 
-  it('params only for runtimes with a paramsEnvVar', () => {
-    invalidInput(() => validateAgainstRegistry(mcp({runtime: 'kubernetes', params: 'x'}), registry), /runtime "kubernetes" takes no params/)
+  it('params on a runtime without a paramsEnvVar are no error (the render warns, as upstream KAOS drops them)', () => {
+    validateAgainstRegistry(mcp({runtime: 'kubernetes', params: 'x'}), registry)
   })
 
   it('requiredEnv is enforced, as value or valueFrom; envFrom defers the check to deploy', () => {

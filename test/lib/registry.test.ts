@@ -23,7 +23,7 @@ import {invalidInput} from '../helpers/assert.js'
 describe('built-in registry', () => {
   const b = builtinRegistry()
   it('has its runtimes with pinned images; rawpython and the stdio ones are kaos\'s own, tagged with kaos\'s version', () => {
-    assert.deepEqual(Object.keys(b.runtimes), ['rawpython', 'kubernetes', 'slack', 'fetch', 'memory', 'filesystem', 'github', 'discord', 'chroma', 'custom'])
+    assert.deepEqual(Object.keys(b.runtimes), ['rawpython', 'kubernetes', 'slack', 'fetch', 'memory', 'filesystem', 'github', 'discord', 'chroma', 'google-cloud', 'gateway', 'custom'])
     const merged = mergeRegistry([b])
     for (const [name, r] of merged.runtimes) {
       if (name === 'custom') assert.equal(r.imageFrom, 'container')

@@ -11,9 +11,9 @@ const registry = mergeRegistry([builtinRegistry()])
 const ctx = {namespace: 'kaos-test', registry, authTokens: {s: 'tok-1'}}
 
 const mcp = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): KaosDoc =>
-  parseDocuments(JSON.stringify({apiVersion: 'kaos.tools/v1alpha1', kind: 'MCPServer', metadata: {name: 's', ...metadata}, spec}), 'test')[0]
+  parseDocuments(JSON.stringify({apiVersion: 'kaos.tools/v1alpha1', kind: 'MCPServer', metadata: {name: 's', ...metadata}, spec}), 'test')[0] as KaosDoc
 const proxy = (proxyConfig: Record<string, unknown>, extra: Record<string, unknown> = {}): KaosDoc =>
-  parseDocuments(JSON.stringify({apiVersion: 'kaos.tools/v1alpha1', kind: 'ModelAPI', metadata: {name: 'm'}, spec: {mode: 'Proxy', proxyConfig, ...extra}}), 'test')[0]
+  parseDocuments(JSON.stringify({apiVersion: 'kaos.tools/v1alpha1', kind: 'ModelAPI', metadata: {name: 'm'}, spec: {mode: 'Proxy', proxyConfig, ...extra}}), 'test')[0] as KaosDoc
 
 const deployment = (objects: KubernetesObject[]) => objects.find((o) => o.kind === 'Deployment') as any
 const podHash = (doc: KaosDoc, c: Partial<typeof ctx> = {}) => deployment(render([doc], {...ctx, ...c}).objects).spec.template.metadata.annotations['kaos.tools/pod-spec-hash'] as string

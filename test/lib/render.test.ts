@@ -10,6 +10,7 @@ import {parseDocuments} from '../../src/lib/documents.js'
 import {toYamlDocuments} from '../../src/cli/format/objects.js'
 import {builtinRegistry, mergeRegistry, parseRegistry, parseRegistryYaml} from '../../src/lib/registry.js'
 import {type KubernetesObject, render} from '../../src/lib/render/index.js'
+import * as gatewayChecks from '../../runtimes/gateway/src/config.js'
 import {INPUTS_DIR, expectGolden, fixtureRegistry} from '../helpers/golden.js'
 import {invalidInput} from '../helpers/assert.js'
 import {validateK8sObject} from '../helpers/k8s-schema.js'
@@ -26,7 +27,7 @@ export const API_SERVER = {clusterIP: '10.96.0.1', servicePort: 443, endpoints: 
 export function renderFile(file: string): {objects: KubernetesObject[]; warnings: string[]} {
   const docs = parseDocuments(readFileSync(join(INPUTS_DIR, file), 'utf8'), file)
   const authTokens = Object.fromEntries(docs.filter((d) => d.kind === 'MCPServer').map((d) => [d.metadata.name, AUTH_TOKEN]))
-  return render(docs, {namespace: NAMESPACE, registry: fixtureRegistry(file), authTokens, apiServer: API_SERVER})
+  return render(docs, {namespace: NAMESPACE, registry: fixtureRegistry(file), authTokens, apiServer: API_SERVER, gatewayChecks})
 }
 
 /** What a golden file holds: the warnings as comments, then the objects as YAML documents. */
@@ -221,7 +222,7 @@ describe('KAOS conventions', () => {
     )
     const d = find(objects, 'Deployment', 'agent-coordinator')
     const c = container(d, 'agent')
-    assert.equal(c.image, 'axsauze/kaos-agent:v0.1.0')
+    assert.equal(c.image, 'axsauze/kaos-agent:0.8.4')
     const env = envOf(c)
     const svc = (p: string) => `http://${p}.${NAMESPACE}.svc.cluster.local`
     assert.equal(env.AGENT_NAME, 'coordinator')

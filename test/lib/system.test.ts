@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {builtinRegistry, mergeRegistry, parseRegistryYaml} from '../../src/lib/registry.js'
 import {installObjects, installRegistry, registryConfigMapYaml} from '../../src/lib/system/install.js'
 import {compareWithBuiltin, unpinnedImageWarnings} from '../../src/lib/system/status.js'
+import {selectImages} from '../../src/lib/system/images.js'
 import {deploymentProblem} from '../../src/lib/workloads.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -36,12 +37,12 @@ describe('install objects', () => {
       const a = registryConfigMapYaml(installRegistry([f]))
       assert.equal(a, registryConfigMapYaml(installRegistry([f])))
       const back = parseRegistryYaml(a, 'cluster:x/y')
-      assert.deepEqual(Object.keys(back.runtimes), ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'github', 'kubernetes', 'memory', 'rawpython', 'slack', 'weather'])
+      assert.deepEqual(Object.keys(back.runtimes), ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'gateway', 'github', 'google-cloud', 'kubernetes', 'memory', 'rawpython', 'slack', 'weather'])
       assert.equal(back.runtimes.slack.image, 'example.com/slack:latest')
       const cmp = compareWithBuiltin(back)
       assert.deepEqual(cmp.added, ['weather'])
       assert.deepEqual(cmp.overridesBuiltin, ['slack'])
-      assert.deepEqual(cmp.sameAsBuiltin, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'github', 'kubernetes', 'memory', 'rawpython'])
+      assert.deepEqual(cmp.sameAsBuiltin, ['chroma', 'custom', 'discord', 'fetch', 'filesystem', 'gateway', 'github', 'google-cloud', 'kubernetes', 'memory', 'rawpython'])
       const warnings = unpinnedImageWarnings(mergeRegistry([builtinRegistry(), back]))
       assert.equal(warnings.length, 1)
       assert.match(warnings[0], /runtime "slack" \(cluster:x\/y\) uses image "example.com\/slack:latest" without a pinned tag/)
@@ -63,5 +64,17 @@ describe('deploymentProblem', () => {
       'FailedCreate: serviceaccount "x" not found',
     )
     assert.match(deploymentProblem({status: {conditions: [{type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'took too long'}]}})!, /^ProgressDeadlineExceeded: took too long$/)
+  })
+})
+
+describe('selectImages', () => {
+  const registry = mergeRegistry([builtinRegistry()])
+  it('takes image names and runtime names, with what each is built FROM', () => {
+    assert.deepEqual(selectImages(registry, ['memory']).map((i) => i.name), ['stdio-adapter', 'mcp-memory'])
+    assert.deepEqual(selectImages(registry, ['mcp-memory', 'gateway']).map((i) => i.name), ['stdio-adapter', 'gateway', 'mcp-memory'])
+    assert.deepEqual(selectImages(registry, ['rawpython']).map((i) => i.name), ['rawpython'])
+  })
+  it('an unknown name is exit 2 with a did-you-mean', () => {
+    assert.throws(() => selectImages(registry, ['gatewy']), (e: any) => e.code === 'INVALID_INPUT' && /^kaos has no image "gatewy"\. Did you mean "gateway"\?$/.test(e.message))
   })
 })

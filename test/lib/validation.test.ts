@@ -10,6 +10,7 @@ import {parseDocument, parseDocuments} from '../../src/lib/documents.js'
 import {checkRenderedObjects, documentField, extraIssues, schemaIssues, unknownFieldIssues} from '../../src/lib/k8s-schema.js'
 import {annotationsSize, imageProblem, isDnsSubdomain, isLabelValue, isQualifiedName, isQuantity} from '../../src/lib/k8s-values.js'
 import {builtinRegistry, mergeRegistry} from '../../src/lib/registry.js'
+import * as gatewayChecks from '../../runtimes/gateway/src/config.js'
 import {render} from '../../src/lib/render/index.js'
 import {litellmConfig} from '../../src/lib/render/modelapi.js'
 import {knownKeys} from '../../src/lib/schema-issues.js'
@@ -96,7 +97,7 @@ describe('rendered objects against the Kubernetes schema', () => {
     for (const f of readdirSync(INPUTS_DIR).filter((x) => x.endsWith('.yaml'))) {
       const docs = parseDocuments(readFileSync(join(INPUTS_DIR, f), 'utf8'), f)
       const tokens = Object.fromEntries(docs.map((d) => [d.metadata.name, 'token']))
-      const {objects} = render(docs, {namespace: 'ns', registry: fixtureRegistry(f), authTokens: tokens})
+      const {objects} = render(docs, {namespace: 'ns', registry: fixtureRegistry(f), authTokens: tokens, gatewayChecks})
       checkRenderedObjects(objects, docs)
     }
   })

@@ -17,7 +17,8 @@ export default class ModelapiDeploy extends DeployCommand {
     model: Flags.string({description: 'Model to expose (repeatable for Proxy)', multiple: true}),
     provider: Flags.string({description: 'LiteLLM provider prefix, e.g. openai, anthropic'}),
     'api-base': Flags.string({description: 'Upstream API base URL'}),
-    'api-key-secret': Flags.string({description: 'Upstream API key from a Secret: SECRET/KEY'}),
+    // --api-secret NAME:KEY: upstream KAOS's spelling (kaos samples deploy takes it too).
+    'api-key-secret': Flags.string({description: 'Upstream API key from a Secret: SECRET/KEY (or SECRET:KEY)', aliases: ['api-secret']}),
   }
 
   protected readonly kind = 'ModelAPI' as const

@@ -22,7 +22,7 @@ Exit codes for CI: 3 when the cluster is unreachable, 5 when a workload is faili
 
   async run(): Promise<StatusReport> {
     const {Cluster} = await import('../../lib/cluster/client.js')
-    const cluster = Cluster.connect({kubeconfig: this.flags.kubeconfig, context: this.flags.context, namespace: this.flags.namespace, retries: 1})
+    const cluster = Cluster.connect({...this.connectOptions(), retries: 1})
     const {status} = await import('../../lib/system/status.js')
     const report = await status(cluster, {systemNamespace: this.flags['system-namespace'], registry: (src) => this.registry(src)})
     const failing = report.workloads.filter((w) => w.health === 'Failing')

@@ -1,4 +1,5 @@
 import {X509Certificate} from 'node:crypto'
+import {setMaxListeners} from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
@@ -14,6 +15,11 @@ export interface ConnectOptions {
   kubeconfig?: string
   context?: string
   namespace?: string
+  /**
+   * The namespace when -n is not given, before the context's (kaos's config file). Unlike -n it
+   * is not explicit: a document's own metadata.namespace may differ from it.
+   */
+  defaultNamespace?: string
   /** Retries for 429/5xx and dropped connections (default 4). */
   retries?: number
   /**
@@ -120,7 +126,7 @@ export class Cluster {
   readonly server: string
   readonly contextName: string
   readonly userName: string
-  /** The namespace in effect: -n, else the context's, else `default`. */
+  /** The namespace in effect: -n, else the config file's, else the context's, else `default`. */
   readonly namespace: string
   readonly namespaceExplicit: boolean
   readonly credentials: Credentials
@@ -139,10 +145,16 @@ export class Cluster {
     this.userName = target.user.name
     this.server = target.cluster.server.replace(/\/$/, '')
     this.namespaceExplicit = Boolean(opts.namespace)
-    this.namespace = checkNamespace(opts.namespace || target.namespace || 'default', opts.namespace ? 'namespace' : `the namespace of context "${target.context}"`)
+    this.namespace = checkNamespace(
+      opts.namespace || opts.defaultNamespace || target.namespace || 'default',
+      opts.namespace ? 'namespace' : opts.defaultNamespace ? 'the namespace of kaos\'s config' : `the namespace of context "${target.context}"`,
+    )
     this.retries = opts.retries ?? 4
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.deadline = opts.deadline
+    // One command-wide deadline listens on every request in flight (a deploy of many objects
+    // sends dozens at once): that is its purpose, not a leak.
+    if (opts.deadline) setMaxListeners(0, opts.deadline)
     this.credentials = new Credentials(target)
     const proxy = target.cluster.proxyUrl ?? proxyFromEnv(this.server)
     const agentOpts = {keepAlive: true, maxSockets: 16}

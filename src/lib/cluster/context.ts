@@ -15,13 +15,14 @@ export function hasKubeconfig(opts: ConnectOptions, env: NodeJS.ProcessEnv = pro
 }
 
 /**
- * -n (checked), else the current (or --context) context's namespace, else `default`. With
+ * -n (checked), else kaos's config's namespace, else the current (or --context) context's namespace, else `default`. With
  * --kubeconfig or --context, a broken kubeconfig or an unknown context fails as it would in a
  * deploy; a default kubeconfig that cannot be used gives `default` and a warning, and no
  * kubeconfig at all gives `default`: an offline render needs no cluster.
  */
 export function offlineNamespace(opts: ConnectOptions, env: NodeJS.ProcessEnv = process.env): {namespace: string; namespaceExplicit: boolean; warning?: string} {
   if (opts.namespace) return {namespace: checkNamespace(opts.namespace, 'namespace'), namespaceExplicit: true}
+  if (opts.defaultNamespace) return {namespace: checkNamespace(opts.defaultNamespace, 'the namespace of kaos\'s config'), namespaceExplicit: false}
   if (!hasKubeconfig(opts, env)) return {namespace: 'default', namespaceExplicit: false}
   let target: ReturnType<typeof resolveTarget>
   try {

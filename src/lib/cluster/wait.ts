@@ -204,7 +204,12 @@ async function waitOne(cluster: Cluster, t: WaitTarget, opts: WaitOptions): Prom
 }
 
 function suggestionFor(p: Problem): string[] {
-  if (p.reason.includes('Image')) return ['Check the image name and tag, and that the cluster can pull it (kind: `kaos mcp build --kind-load`).']
+  if (p.reason.includes('Image')) {
+    // kaos's own images (kaos-rawpython, kaos-gateway, kaos-mcp-<runtime>, …) are built by kaos itself.
+    if (p.image && /(^|\/)kaos-[a-z0-9-]+:/.test(p.image))
+      return ['kaos publishes no images: build its own and put them where the cluster pulls (kind: `kaos system images build --kind-load`; else `--push --image-registry REGISTRY` and `kaos system install --image-registry REGISTRY`).']
+    return ['Check the image name and tag, and that the cluster can pull it (kind: `kaos mcp build --kind-load`).']
+  }
   if (p.reason === 'CreateContainerConfigError') return ['Create the missing Secret or ConfigMap key, then redeploy.']
   if (p.reason === 'Unschedulable') return ['Lower the resource requests or add nodes.']
   if (p.reason === 'CrashLoopBackOff') return ['Read the log lines above; fix the code or params and redeploy.']

@@ -26,7 +26,7 @@ export async function listWorkloadPods(cluster: Cluster, kind: Kind, name: strin
 }
 
 /** Every object of the owned kinds carrying a workload's labels (one list per kind, together). */
-export async function listOwnedObjects(cluster: Cluster, kind: Kind, name: string, namespace: string): Promise<ObjectRef[]> {
+export async function listOwnedObjects(cluster: Cluster, kind: string, name: string, namespace: string): Promise<ObjectRef[]> {
   const lists = await Promise.all(OWNED_KINDS.map((k) => listOwnedKind(cluster, k, {namespace, labelSelector: workloadSelector(kind, name)})))
   return OWNED_KINDS.flatMap((k, i) => lists[i].map((item) => ({kind: k, name: item.metadata.name, namespace})))
 }

@@ -268,7 +268,7 @@ export async function buildFromPackage(opts: PackageBuildOptions, hooks: {note: 
   const name = opts.name ?? packageImageName(pkg)
   const image = imageReference({name, tag: opts.tag, version, registry: opts.registry})
   const host = registryHost(image)
-  if (opts.push && !host) throw invalid(`--push needs a registry to push ${image} to`, ['Add --registry HOST[/NAMESPACE], e.g. --registry localhost:5001 or --registry ghcr.io/acme.'])
+  if (opts.push && !host) throw invalid(`--push needs a registry to push ${image} to`, ['Add --image-registry HOST[/NAMESPACE], e.g. --image-registry localhost:5001 or --image-registry ghcr.io/acme.'])
   const adapterRef = ownImageRef('stdio-adapter', opts.runtimes.defaults.imageRegistry)
   const [docker, context] = await Promise.all([import('./docker.js'), import('./context.js')])
   const engine = await docker.connectDocker()

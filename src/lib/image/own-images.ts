@@ -2,7 +2,7 @@
 // package (runtimes/…), tagged <image registry>/kaos-<name>:<kaos version>. The registry's stdio
 // runtimes (`package: npx://…` / `uvx://…`) each get an image too, built from the stdio adapter's
 // templates with the package installed at build time.
-import {existsSync, lstatSync, readdirSync} from 'node:fs'
+import {existsSync, lstatSync, readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {invalid} from '../errors.js'
@@ -90,8 +90,18 @@ export function ownImages(registry: Registry): OwnImage[] {
       dockerfile: 'Dockerfile',
     },
   ]
-  if (existsSync(join(gateway, 'Dockerfile')))
-    images.push({name: 'gateway', ref: ownImageRef('gateway', reg), description: 'declarative MCP tools, prompts and resources over in-cluster services', contextDir: gateway, files: filesIn(gateway, ['Dockerfile', 'gateway.mjs']), dockerfile: 'Dockerfile'})
+  // The gateway's context: its Dockerfile (runtimes/gateway) and the bundle the build made (dist/gateway).
+  const gatewayDockerfile = join(root, 'runtimes', 'gateway', 'Dockerfile')
+  if (existsSync(join(gateway, 'gateway.mjs')) && existsSync(gatewayDockerfile))
+    images.push({
+      name: 'gateway',
+      ref: ownImageRef('gateway', reg),
+      description: 'declarative MCP tools, prompts and resources over in-cluster services',
+      contextDir: gateway,
+      files: filesIn(gateway, ['gateway.mjs']),
+      extra: [{path: 'Dockerfile', content: readFileSync(gatewayDockerfile)}],
+      dockerfile: 'Dockerfile',
+    })
   const adapterRef = images.find((i) => i.name === 'stdio-adapter')!.ref
   for (const rt of [...registry.runtimes.values()].sort((a, b) => a.name.localeCompare(b.name))) if (rt.package) images.push(packageImage(rt, registry, adapterRef))
   return images

@@ -136,3 +136,17 @@ export async function chatWorkloadTarget(
   const forwarder = await forwardWorkload(cluster, kind, name, cluster.namespace, {localPort: opts.localPort, log: opts.log})
   return {baseUrl: forwarder.url(), model, label: `${kind} "${name}" (pod ${forwarder.pod})`, forwarder}
 }
+
+export interface AgentTarget {
+  /** Base URL of the agent's one port (chat, A2A and its card). */
+  baseUrl: string
+  label: string
+  forwarder?: PortForwarder
+}
+
+/** A deployed Agent (its Deployment must exist: exit 8), through a port-forward to a Ready pod. */
+export async function agentWorkloadTarget(cluster: Cluster, name: string, opts: {localPort?: number; log?: (message: string) => void} = {}): Promise<AgentTarget> {
+  await getDeployment(cluster, 'Agent', name, cluster.namespace)
+  const forwarder = await forwardWorkload(cluster, 'Agent', name, cluster.namespace, {localPort: opts.localPort, log: opts.log})
+  return {baseUrl: forwarder.url(), label: `Agent "${name}" (pod ${forwarder.pod})`, forwarder}
+}

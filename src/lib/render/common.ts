@@ -212,6 +212,15 @@ export function httpProbe(path: string, port: string | number = 'http'): Obj {
   return {httpGet: {path, port}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3}
 }
 
+/**
+ * For servers slow to start (LiteLLM, the agent runtime: heavy Python imports, seconds to a minute
+ * on a busy node): liveness waits until this passes once, so a slow start is not taken for a
+ * hang and killed, and the pod is Ready as soon as it answers. Up to 3 minutes.
+ */
+export function startupProbe(path: string, port: string | number = 'http'): Obj {
+  return {httpGet: {path, port}, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 90}
+}
+
 export function tcpProbe(port: string | number = 'http'): Obj {
   return {tcpSocket: {port}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3}
 }

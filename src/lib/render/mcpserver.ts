@@ -1,8 +1,10 @@
 import type {MCPServerDoc} from '../documents.js'
 import type {Runtime} from '../registry.js'
 import {activeAuth, sessionsOf} from '../serving.js'
+import {telemetryEnv} from '../upstream.js'
+import type {GatewayRender} from './gateway.js'
 import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, mergeEnv, podIdentity, pullPolicy} from './common.js'
-import {ANNOTATION_PACKAGE, ANNOTATION_PACKAGE_BIN, ANNOTATION_RUNTIME, ANNOTATION_TRANSPORT, AUTH_SECRET_KEY, authSecretName, objectName, workloadLabels} from '../names.js'
+import {ANNOTATION_CONFIG_HASH, ANNOTATION_PACKAGE, ANNOTATION_PACKAGE_BIN, ANNOTATION_RUNTIME, ANNOTATION_TRANSPORT, AUTH_SECRET_KEY, authSecretName, objectName, workloadLabels} from '../names.js'
 import {ADAPTER_DIR, ADAPTER_VOLUME, mcpServerProbes} from './probes.js'
 import {CLIENT_IP_TIMEOUT_SECONDS} from './serving.js'
 
@@ -12,6 +14,8 @@ export interface McpRenderContext {
   authToken?: string
   /** kaos's stdio adapter image, for stdio runtimes that wrap an unchanged image. */
   adapterImage?: string
+  /** A gateway runtime's rendered configuration (render/gateway.ts). */
+  gateway?: GatewayRender
 }
 
 /** The rendered result plus things a person should know about it. */
@@ -33,6 +37,7 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
   const image = spec.container?.image ?? runtime.image!
   const env: Array<Record<string, unknown>> = Object.entries(runtime.env).map(([k, v]) => ({name: k, value: v}))
   if (runtime.paramsEnvVar && spec.params !== undefined) env.push({name: runtime.paramsEnvVar, value: spec.params})
+  if (spec.telemetry?.enabled) env.push(...telemetryEnv(name, namespace, spec.telemetry.endpoint))
 
   const userEnv = new Set((spec.container?.env ?? []).map((e) => e.name))
   // A token for servers that always want one (slack), or that check one when exposed (rawpython,
@@ -72,6 +77,14 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
     volumes.push({name: `data-${i}`, emptyDir: {}})
     return {name: `data-${i}`, mountPath: dir}
   })
+  const gw = ctx.gateway
+  if (gw) {
+    objects.push(gw.configMap)
+    env.push(...gw.env)
+    volumes.push(gw.volume)
+    mounts.push(gw.mount)
+    warnings.push(...gw.warnings)
+  }
   // A stdio image kaos did not build: an init container copies the adapter in, and the adapter
   // starts the image's own command as its child.
   const wrapped = stdio && !runtime.package
@@ -114,7 +127,11 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
     ...(volumes.length > 0 ? {volumes} : {}),
     ...podIdentity(serviceAccountName),
   }
-  const podAnnotations = runtime.package ? {[ANNOTATION_PACKAGE]: runtime.package, ...(runtime.packageBin ? {[ANNOTATION_PACKAGE_BIN]: runtime.packageBin} : {})} : undefined
+  const podAnnotations = {
+    ...(runtime.package ? {[ANNOTATION_PACKAGE]: runtime.package, ...(runtime.packageBin ? {[ANNOTATION_PACKAGE_BIN]: runtime.packageBin} : {})} : {}),
+    // A changed configuration (a tool added to the selection, a URL edited) rolls the gateway.
+    ...(gw ? {[ANNOTATION_CONFIG_HASH]: gw.configHash} : {}),
+  }
 
   // Sessions kept in one process need their clients to come back to it.
   const replicas = spec.replicas ?? 1
@@ -131,7 +148,7 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
       podSpec: clean(podSpec),
       port: runtime.port,
       path: runtime.path,
-      podAnnotations,
+      podAnnotations: Object.keys(podAnnotations).length > 0 ? podAnnotations : undefined,
       clientIPAffinity,
       // What clients speak: the adapter serves stdio servers as streamable HTTP.
       annotations: {[ANNOTATION_RUNTIME]: runtime.name, [ANNOTATION_TRANSPORT]: stdio ? 'http' : runtime.transport},

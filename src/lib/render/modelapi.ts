@@ -1,9 +1,10 @@
-import {stringify} from 'yaml'
+import {parse as parseYaml, stringify} from 'yaml'
 
 import type {ModelAPIDoc} from '../documents.js'
 import type {Defaults} from '../registry.js'
-import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy, shortHash} from './common.js'
+import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, podIdentity, pullPolicy, shortHash, startupProbe} from './common.js'
 import {ANNOTATION_CONFIG_HASH, modelAPIConfigName, modelAPIKeySecretName, workloadLabels} from '../names.js'
+import {invalid} from '../errors.js'
 import {isKeyLike} from '../secrets.js'
 import type {RenderResult} from './mcpserver.js'
 
@@ -67,7 +68,40 @@ export function litellmConfig(doc: ModelAPIDoc): string {
       ...Object.fromEntries(fromEnv.map((p) => [p.field, `os.environ/${p.env}`])),
     },
   }))
-  return stringify({model_list: modelList, litellm_settings: {drop_params: true}})
+  const otel = doc.spec.telemetry?.enabled ? {success_callback: ['otel'], failure_callback: ['otel']} : {}
+  return stringify({model_list: modelList, litellm_settings: {drop_params: true, ...otel}})
+}
+
+/** The env upstream KAOS's config.yaml files name (`os.environ/PROXY_API_KEY`, `…/PROXY_API_BASE`). */
+const UPSTREAM_KEY_ENV = 'PROXY_API_KEY'
+const UPSTREAM_BASE_ENV = 'PROXY_API_BASE'
+
+/**
+ * `proxyConfig.configYaml.fromString`, used as the whole config.yaml, after upstream KAOS's own
+ * check (every model_name is one of `models`) and kaos's: no literal key in it, since a ConfigMap
+ * is readable by anyone who may read the namespace's configuration.
+ */
+function checkedConfigYaml(doc: ModelAPIDoc, text: string): string {
+  const where = `ModelAPI "${doc.metadata.name}": spec.proxyConfig.configYaml.fromString`
+  let cfg: any
+  try {
+    cfg = parseYaml(text)
+  } catch (error) {
+    throw invalid(`${where} is not YAML: ${(error as Error).message.split('\n')[0]}`)
+  }
+  if (!cfg || typeof cfg !== 'object' || !Array.isArray(cfg.model_list)) throw invalid(`${where} has no model_list (LiteLLM's list of models)`)
+  const models = doc.spec.proxyConfig!.models
+  for (const [i, entry] of (cfg.model_list as any[]).entries()) {
+    const modelName = entry?.model_name
+    if (typeof modelName === 'string' && !models.includes(modelName) && !models.includes('*'))
+      throw invalid(`${where}: model_list[${i}].model_name "${modelName}" is not in spec.proxyConfig.models (${models.join(', ')})`, ['List every model_name of the config in proxyConfig.models, as upstream KAOS requires.'])
+    for (const [field, v] of Object.entries(entry?.litellm_params ?? {}))
+      if (typeof v === 'string' && isKeyLike(field) && !v.startsWith('os.environ/'))
+        throw invalid(`${where}: model_list[${i}].litellm_params.${field} is a literal secret, and the config is stored in a ConfigMap`, [
+          `Write ${field}: os.environ/${UPSTREAM_KEY_ENV} and set spec.proxyConfig.apiKey (or container.env) from a Secret.`,
+        ])
+  }
+  return text
 }
 
 function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult {
@@ -77,10 +111,16 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
   const labels = workloadLabels(doc.kind, doc.metadata.name, doc.metadata.labels)
   const objects: KubernetesObject[] = []
   const configName = modelAPIConfigName(name)
-  const config = litellmConfig(doc)
-  objects.push({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: configName, namespace, labels}, data: {'config.yaml': config}})
+  const own = pc.configYaml
+  // A config from the user's Secret is mounted as it is (its changes do not roll the pods: kaos
+  // cannot read it offline); an inline one replaces the generated ConfigMap's content.
+  const config = own && 'fromSecretKeyRef' in own ? undefined : own ? checkedConfigYaml(doc, own.fromString) : litellmConfig(doc)
+  if (config !== undefined) objects.push({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: configName, namespace, labels}, data: {'config.yaml': config}})
 
   const env: Array<Record<string, unknown>> = []
+  // A config.yaml written for upstream KAOS reads the key and base from upstream's variables.
+  const keyEnv = own ? UPSTREAM_KEY_ENV : API_KEY_ENV
+  if (own && pc.apiBase) env.push({name: UPSTREAM_BASE_ENV, value: pc.apiBase})
   // Literal secrets never land in the ConfigMap nor in the Deployment's source annotation: they go
   // to a Secret kaos owns, and the source records the equivalent Secret references.
   const secretName = modelAPIKeySecretName(name)
@@ -89,9 +129,9 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
   if (pc.apiKey && 'value' in pc.apiKey) {
     secretData['api-key'] = pc.apiKey.value
     const ref = {secretKeyRef: {name: secretName, key: 'api-key'}}
-    env.push({name: API_KEY_ENV, valueFrom: ref})
+    env.push({name: keyEnv, valueFrom: ref})
     sourcePc = {...sourcePc, apiKey: {valueFrom: ref}}
-  } else if (pc.apiKey) env.push({name: API_KEY_ENV, valueFrom: pc.apiKey.valueFrom})
+  } else if (pc.apiKey) env.push({name: keyEnv, valueFrom: pc.apiKey.valueFrom})
   const {fromEnv} = splitParams(pc.litellmParams)
   for (const p of fromEnv) {
     if (p.ref) env.push({name: p.env, valueFrom: p.ref})
@@ -105,6 +145,14 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
   if (Object.keys(secretData).length > 0)
     objects.push({apiVersion: 'v1', kind: 'Secret', metadata: {name: secretName, namespace, labels}, type: 'Opaque', stringData: secretData})
   const source: ModelAPIDoc = sourcePc === pc ? doc : {...doc, spec: {...doc.spec, proxyConfig: sourcePc}}
+  const t = doc.spec.telemetry
+  if (t?.enabled)
+    env.push(
+      {name: 'OTEL_EXPORTER', value: 'otlp_grpc'},
+      ...(t.endpoint ? [{name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: t.endpoint}] : []),
+      {name: 'OTEL_SERVICE_NAME', value: name},
+      {name: 'OTEL_PYTHON_EXCLUDED_URLS', value: '/health'},
+    )
 
   const {port} = defaults.modelAPI.proxy
   const image = doc.spec.container?.image ?? defaults.modelAPI.proxy.image
@@ -117,18 +165,24 @@ function renderProxy(doc: ModelAPIDoc, ctx: ModelAPIRenderContext): RenderResult
       env: env.length > 0 ? env : undefined,
       ports: [{name: 'http', containerPort: port, protocol: 'TCP'}],
       volumeMounts: [{name: 'config', mountPath: CONFIG_DIR, readOnly: true}],
+      startupProbe: startupProbe('/health/liveliness'),
       readinessProbe: httpProbe('/health/liveliness'),
       livenessProbe: {...httpProbe('/health/liveliness'), initialDelaySeconds: 20},
     },
     doc.spec.container,
   )
+  const secretConfig = own && 'fromSecretKeyRef' in own ? own.fromSecretKeyRef : undefined
   const podSpec: Record<string, unknown> = {
     containers: [container],
     ...podIdentity(doc.spec.serviceAccountName),
-    volumes: [{name: 'config', configMap: {name: configName}}],
+    volumes: [
+      secretConfig
+        ? {name: 'config', secret: {secretName: secretConfig.name, items: [{key: secretConfig.key, path: 'config.yaml'}], ...(secretConfig.optional === undefined ? {} : {optional: secretConfig.optional})}}
+        : {name: 'config', configMap: {name: configName}},
+    ],
   }
   objects.push(
-    ...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port, podAnnotations: {[ANNOTATION_CONFIG_HASH]: shortHash(config)}, source}),
+    ...deploymentAndService({doc, namespace, podSpec: clean(podSpec), port, podAnnotations: config === undefined ? undefined : {[ANNOTATION_CONFIG_HASH]: shortHash(config)}, source}),
   )
   return {objects, warnings: []}
 }

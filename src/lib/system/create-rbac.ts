@@ -40,8 +40,11 @@ export interface CreateRbacResult {
   warnings: string[]
 }
 
-/** Resolve the resources, plan, apply with server-side apply, prune what an earlier run granted beyond this one. */
-export async function createRbac(cluster: Cluster, opts: CreateRbacOptions): Promise<CreateRbacResult> {
+/**
+ * The plan for `opts` with resources resolved through the cluster's discovery (the defaults the
+ * cluster serves when none are named; pods/log for read-only). Applies nothing.
+ */
+export async function planRbacFromCluster(cluster: Cluster, opts: Omit<CreateRbacOptions, 'dryRun'>): Promise<{plan: RbacPlan; resources: ResolvedResource[]; warnings: string[]}> {
   const warnings: string[] = []
   const discovered = await discoverResources(cluster, warnings)
   let resources: ResolvedResource[]
@@ -66,6 +69,12 @@ export async function createRbac(cluster: Cluster, opts: CreateRbacOptions): Pro
   }
   const plan = planRbac({name: opts.name, namespace: opts.namespace, namespaces: opts.namespaces, resources, verbs: opts.verbs, readOnly: opts.readOnly, clusterWide: opts.clusterWide, podsLog})
   warnings.push(...plan.warnings)
+  return {plan, resources, warnings}
+}
+
+/** Resolve the resources, plan, apply with server-side apply, prune what an earlier run granted beyond this one. */
+export async function createRbac(cluster: Cluster, opts: CreateRbacOptions): Promise<CreateRbacResult> {
+  const {plan, resources, warnings} = await planRbacFromCluster(cluster, opts)
   const base = {
     serviceAccountName: plan.serviceAccountName,
     namespace: plan.namespace,

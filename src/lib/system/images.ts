@@ -6,7 +6,7 @@ import type {Cluster} from '../cluster/client.js'
 import {KaosError, invalid} from '../errors.js'
 import {type OwnImage, listingOf, ownImages} from '../image/own-images.js'
 import {registryHost} from '../image/project.js'
-import {DEFAULT_IMAGE_REGISTRY, type Registry} from '../registry.js'
+import {DEFAULT_IMAGE_REGISTRY, type Registry, ownImageOf} from '../registry.js'
 import {didYouMeanText} from '../suggest.js'
 
 /** The images to work on: all, or the ones named (with what they are built FROM, first). */
@@ -15,10 +15,13 @@ export function selectImages(registry: Registry, only: string[] = []): OwnImage[
   if (only.length === 0) return all
   const names = new Set<string>()
   const add = (n: string) => {
-    const img = all.find((i) => i.name === n)
+    // A runtime's name works too (`memory` for its image `mcp-memory`): it is what users know.
+    const rt = registry.runtimes.get(n)
+    const viaRuntime = rt ? ownImageOf(rt) : undefined
+    const img = all.find((i) => i.name === n) ?? all.find((i) => i.name === viaRuntime)
     if (!img) throw invalid(`kaos has no image "${n}".${didYouMeanText(n, all.map((i) => i.name))}`, [`Its images: ${all.map((i) => i.name).join(', ')}`])
     for (const need of img.needs ?? []) add(need)
-    names.add(n)
+    names.add(img.name)
   }
   for (const n of only) add(n)
   return all.filter((i) => names.has(i.name))

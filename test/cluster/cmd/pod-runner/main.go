@@ -26,6 +26,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -39,9 +40,13 @@ const (
 )
 
 // RunnerImages matches the images the runner knows how to run; the kwok
-// pod-ready stage excludes the same set (see up), so the runner owns their
-// status.
-var RunnerImages = regexp.MustCompile(`kaos-rawpython|kubernetes[-_]mcp[-_]server|slack[-_]mcp[-_]server|litellm`)
+// pod-ready stage excludes the same set (stages/pod-ready.yaml), so the runner
+// owns their status. It also owns every pod with a local-only image (see
+// images.go), to decide like a kubelet whether the image is there.
+var RunnerImages = regexp.MustCompile(`kaos-rawpython|kubernetes[-_]mcp[-_]server|slack[-_]mcp[-_]server|litellm|/kaos-mcp-[^/:@]+([:@]|$)|/kaos-gateway([:@]|$)|(^|/)kaos-agent([:@]|$)`)
+
+// testImages are the kaos-test.invalid failure images: kwok stages give them their status.
+var testImages = regexp.MustCompile(`^kaos-test[.]invalid/`)
 
 var crashloopImage = regexp.MustCompile(`^kaos-test[.]invalid/crashloop([:@]|$)`)
 
@@ -53,14 +58,19 @@ type config struct {
 	cacheDir        string
 	server          string
 	caFile          string
+	podCIDR         string
 }
 
 type runner struct {
-	cfg  config
-	cs   kubernetes.Interface
-	dyn  dynamic.Interface
-	mu   sync.Mutex
-	pods map[types.UID]*podRun
+	cfg   config
+	cs    kubernetes.Interface
+	dyn   dynamic.Interface
+	nodes corelisters.NodeLister
+	mu    sync.Mutex
+	pods  map[types.UID]*podRun
+	ips   map[string]types.UID // pod IPs handed out, see podIP
+	deps  *deps
+	svc   *svcNet // nil when service networking is off
 }
 
 func main() {
@@ -70,7 +80,19 @@ func main() {
 	flag.StringVar(&cfg.stateDir, "state-dir", "", "directory for per-pod files and logs")
 	flag.StringVar(&cfg.repoRoot, "repo-root", "", "kaos repository root")
 	flag.StringVar(&cfg.cacheDir, "cache-dir", "", "runner dependency cache (venvs, npm packages)")
+	flag.StringVar(&cfg.podCIDR, "pod-cidr", "10.244.0.0/16", "the pod network kwok allocates from; the runner's pods get addresses from its upper half")
 	klog.InitFlags(nil)
+	var hostsFile, svcLockDir string
+	var noSvcNet bool
+	flag.StringVar(&hostsFile, "hosts-file", "/etc/hosts", `where Service names go ("" for none)`)
+	flag.StringVar(&svcLockDir, "svcnet-lock-dir", svcLockDirName, "machine-wide directory of the test beds' loopback claims and hosts-file lock")
+	flag.BoolVar(&noSvcNet, "no-service-network", false, "serve no Service addresses or names")
+	if len(os.Args) > 1 && os.Args[1] == "install" {
+		os.Exit(installMain(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "svcnet-clean" {
+		os.Exit(svcnetCleanMain(os.Args[2:]))
+	}
 	flag.Parse()
 	if cfg.kubeconfig == "" || cfg.stateDir == "" || cfg.repoRoot == "" || cfg.cacheDir == "" {
 		fmt.Fprintln(os.Stderr, "--kubeconfig, --state-dir, --repo-root and --cache-dir are required")
@@ -83,7 +105,7 @@ func main() {
 	cfg.server = rc.Host
 	cfg.caFile = filepath.Join(filepath.Dir(cfg.kubeconfig), "ca.crt")
 	rc.QPS, rc.Burst = 50, 100
-	r := &runner{cfg: cfg, pods: map[types.UID]*podRun{}}
+	r := &runner{cfg: cfg, pods: map[types.UID]*podRun{}, ips: map[string]types.UID{}, deps: newDeps(cfg.cacheDir, cfg.repoRoot)}
 	r.cs = kubernetes.NewForConfigOrDie(rc)
 	r.dyn = dynamic.NewForConfigOrDie(rc)
 	if err := os.MkdirAll(cfg.stateDir, 0o755); err != nil {
@@ -94,6 +116,25 @@ func main() {
 	defer cancel()
 
 	f := informers.NewSharedInformerFactory(r.cs, 0)
+	// Nodes first: whether a pod's image is "on the node" is read from the node's status.images,
+	// and a pod seen before the nodes would get a wrong ErrImagePull.
+	nodeInf := f.Core().V1().Nodes().Informer()
+	r.nodes = f.Core().V1().Nodes().Lister()
+	_, _ = nodeInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(_, o any) { r.nodeChanged(o.(*corev1.Node).Name) },
+		AddFunc:    func(o any) { r.nodeChanged(o.(*corev1.Node).Name) },
+	})
+	f.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), nodeInf.HasSynced) {
+		klog.Fatal("node cache did not sync")
+	}
+	if !noSvcNet {
+		r.svc = newSvcNet(r, hostsFile, svcLockDir)
+		if err := r.svc.start(f); err != nil {
+			klog.Errorf("service networking off: %v", err)
+			r.svc = nil
+		}
+	}
 	inf := f.Core().V1().Pods().Informer()
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { r.sync(ctx, o.(*corev1.Pod)) },
@@ -123,6 +164,7 @@ func main() {
 		go func() { defer wg.Done(); r.stop(uid, "runner stopping") }()
 	}
 	wg.Wait()
+	r.svc.stop()
 }
 
 // sync reacts to a pod add/update.
@@ -159,6 +201,17 @@ func (r *runner) sync(ctx context.Context, p *corev1.Pod) {
 	go pr.run(ctx)
 }
 
+// nodeChanged wakes the pods on that node that wait for an image to show up there.
+func (r *runner) nodeChanged(node string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, pr := range r.pods {
+		if pr != nil && pr.pod.Spec.NodeName == node {
+			pr.notify()
+		}
+	}
+}
+
 func (r *runner) stop(uid types.UID, why string) {
 	r.mu.Lock()
 	pr, ok := r.pods[uid]
@@ -166,8 +219,10 @@ func (r *runner) stop(uid types.UID, why string) {
 	r.mu.Unlock()
 	if ok && pr != nil {
 		klog.Infof("%s: %s: stopping", pr.key(), why)
+		r.svc.podsChanged(pr.pod.Namespace)
 		pr.stop()
 	}
+	r.releasePodIP(uid)
 	if why == "pod deleted" {
 		dirs, _ := filepath.Glob(filepath.Join(r.cfg.stateDir, "pods", "*_"+string(uid)))
 		for _, d := range dirs {
@@ -190,9 +245,12 @@ func (r *runner) plan(ctx context.Context, p *corev1.Pod) *podRun {
 	_, hasCmd := p.Annotations[annTestCommand]
 	managed := hasCmd
 	for _, c := range p.Spec.Containers {
-		if RunnerImages.MatchString(c.Image) {
+		if RunnerImages.MatchString(c.Image) || localOnly(c) {
 			managed = true
 		}
+	}
+	for _, c := range p.Spec.InitContainers {
+		managed = managed || localOnly(c)
 	}
 	if !managed {
 		return nil

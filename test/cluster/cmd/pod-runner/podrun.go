@@ -3,11 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,24 +39,47 @@ type podRun struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex
-	status   map[string]*corev1.ContainerStatus // by container name
-	resolved []*container                      // once run has resolved them (terminate.go)
+	mu          sync.Mutex
+	status      map[string]*corev1.ContainerStatus // by container name
+	initStatus  map[string]*corev1.ContainerStatus
+	initialized bool
+	ports       map[int32]int32 // container port -> local port, of the containers that run here
+	pushMu      sync.Mutex      // one status write at a time, each with the newest states
+	resolved    []*container    // once run has resolved them (terminate.go)
 
 	terminating bool        // guarded by r.mu: a shutdown has begun (terminate.go)
 	stopping    atomic.Bool // containers are being stopped: do not restart them
+
+	wakeMu sync.Mutex
+	wakeCh chan struct{} // closed (and replaced) when the pod's node changes
 }
 
 func newPodRun(r *runner, p *corev1.Pod) *podRun {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &podRun{
 		r: r, pod: p.DeepCopy(), ctx: ctx, cancel: cancel,
-		dir:    filepath.Join(r.cfg.stateDir, "pods", fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID)),
-		status: map[string]*corev1.ContainerStatus{},
+		dir:        filepath.Join(r.cfg.stateDir, "pods", fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID)),
+		status:     map[string]*corev1.ContainerStatus{},
+		initStatus: map[string]*corev1.ContainerStatus{},
+		wakeCh:     make(chan struct{}),
 	}
 }
 
 func (pr *podRun) key() string { return pr.pod.Namespace + "/" + pr.pod.Name }
+
+// notify wakes everything of this pod that waits for its node to change.
+func (pr *podRun) notify() {
+	pr.wakeMu.Lock()
+	close(pr.wakeCh)
+	pr.wakeCh = make(chan struct{})
+	pr.wakeMu.Unlock()
+}
+
+func (pr *podRun) wake() <-chan struct{} {
+	pr.wakeMu.Lock()
+	defer pr.wakeMu.Unlock()
+	return pr.wakeCh
+}
 
 func (pr *podRun) stop() {
 	pr.cancel()
@@ -72,7 +96,10 @@ type container struct {
 	ports   map[int32]int32 // container port -> local port
 	logFile string
 	prevLog string
-	probe   func(ctx context.Context) bool
+	probes  probes
+	// prepare, when set, runs before each start (e.g. installs the stand-in once); its output
+	// goes to the container log, and an error counts as a failed start.
+	prepare func(log io.Writer) error
 	noRun   string // reason, when the container can't be run here
 	// configErr: noRun because a referenced Secret/ConfigMap or key is missing, which a real
 	// kubelet reports as CreateContainerConfigError (the container never starts).
@@ -110,9 +137,21 @@ func (pr *podRun) run(_ context.Context) {
 	}
 	pr.mu.Lock()
 	pr.resolved = cs
+	pr.ports = map[int32]int32{}
+	for _, c := range cs {
+		if c.noRun != "" {
+			continue
+		}
+		for cp, lp := range c.ports {
+			if _, dup := pr.ports[cp]; !dup {
+				pr.ports[cp] = lp
+			}
+		}
+	}
 	pr.mu.Unlock()
 	// From now on the pod is deleted only once its processes are stopped (terminate.go).
 	pr.r.addFinalizer(ctx, p)
+	pr.r.svc.podsChanged(p.Namespace)
 	if err := pr.r.applyKwok(ctx, p, "logs", "Logs", map[string]any{"logs": logs}); err != nil {
 		klog.Errorf("%s: Logs: %v", pr.key(), err)
 	}
@@ -121,30 +160,99 @@ func (pr *podRun) run(_ context.Context) {
 			klog.Errorf("%s: PortForward: %v", pr.key(), err)
 		}
 	}
-	now := metav1.Now()
-	for _, c := range cs {
-		st := &corev1.ContainerStatus{Name: c.spec.Name, Image: c.spec.Image, ImageID: "docker-pullable://" + c.spec.Image,
-			ContainerID: "kaos-runner://" + string(p.UID) + "/" + c.spec.Name}
-		if c.configErr {
-			st.State.Waiting = &corev1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: c.noRun}
-		} else if c.noRun != "" {
-			// can't run it here: behave like plain kwok (Running/Ready)
-			st.Ready, st.Started = true, ptr(true)
-			st.State.Running = &corev1.ContainerStateRunning{StartedAt: now}
-		} else {
-			st.State.Waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
-		}
-		pr.status[c.spec.Name] = st
+	first := "ContainerCreating"
+	if len(p.Spec.InitContainers) > 0 {
+		first = "PodInitializing"
 	}
+	pr.mu.Lock()
+	for _, ic := range p.Spec.InitContainers {
+		pr.initStatus[ic.Name] = &corev1.ContainerStatus{Name: ic.Name, Image: ic.Image, State: waiting("PodInitializing", "")}
+	}
+	for _, c := range cs {
+		pr.status[c.spec.Name] = &corev1.ContainerStatus{Name: c.spec.Name, Image: c.spec.Image, ImageID: "docker-pullable://" + c.spec.Image,
+			ContainerID: "kaos-runner://" + string(p.UID) + "/" + c.spec.Name, Started: ptr(false), State: waiting(first, "")}
+	}
+	pr.initialized = len(p.Spec.InitContainers) == 0
+	pr.mu.Unlock()
 	pr.pushStatus()
-	for _, c := range cs {
-		if c.noRun != "" {
-			continue
+	pr.wg.Add(1)
+	go func() {
+		defer pr.wg.Done()
+		if !pr.runInit() {
+			return
 		}
-		pr.wg.Add(1)
-		go func() { defer pr.wg.Done(); pr.supervise(c) }()
-	}
+		for _, c := range cs {
+			pr.wg.Add(1)
+			go func() { defer pr.wg.Done(); pr.start(c) }()
+		}
+	}()
 	<-ctx.Done()
+}
+
+// runInit: the runner runs no init container (as kwok, it marks them done), but like a kubelet
+// it does not get past one whose image the node cannot have.
+func (pr *podRun) runInit() bool {
+	for _, ic := range pr.pod.Spec.InitContainers {
+		set := func(reason, msg string) {
+			pr.mu.Lock()
+			pr.initStatus[ic.Name].State = waiting(reason, msg)
+			pr.mu.Unlock()
+			pr.pushStatus()
+		}
+		if !pr.awaitImage(ic, set) {
+			return false
+		}
+		now := metav1.Now()
+		pr.mu.Lock()
+		st := pr.initStatus[ic.Name]
+		st.ImageID = "docker-pullable://" + ic.Image
+		if ic.RestartPolicy != nil && *ic.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			st.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}
+			st.Ready, st.Started = true, ptr(true)
+		} else {
+			st.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", StartedAt: now, FinishedAt: now}}
+			st.Ready = true
+		}
+		pr.mu.Unlock()
+	}
+	pr.mu.Lock()
+	pr.initialized = true
+	for _, st := range pr.status {
+		if w := st.State.Waiting; w != nil && w.Reason == "PodInitializing" {
+			st.State = waiting("ContainerCreating", "")
+		}
+	}
+	pr.mu.Unlock()
+	pr.pushStatus()
+	return true
+}
+
+// start waits for the image like a kubelet, then runs the container (or reports why it can't).
+func (pr *podRun) start(c *container) {
+	set := func(reason, msg string) {
+		pr.mu.Lock()
+		st := pr.status[c.spec.Name]
+		st.State, st.Ready = waiting(reason, msg), false
+		pr.mu.Unlock()
+		pr.pushStatus()
+	}
+	if !pr.awaitImage(c.spec, set) {
+		return
+	}
+	switch {
+	case c.configErr:
+		set("CreateContainerConfigError", c.noRun)
+	case c.noRun != "":
+		// can't run it here: behave like plain kwok (Running/Ready)
+		pr.mu.Lock()
+		st := pr.status[c.spec.Name]
+		st.Ready, st.Started = true, ptr(true)
+		st.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}
+		pr.mu.Unlock()
+		pr.pushStatus()
+	default:
+		pr.supervise(c)
+	}
 }
 
 func (c *container) prevLogOrCurrent() string {
@@ -213,8 +321,8 @@ func (pr *podRun) supervise(c *container) {
 	}
 }
 
-// runOnce starts the process, waits for it to be ready (then reports Ready)
-// and returns its exit code.
+// runOnce starts the process, runs its probes (Ready, restarts on liveness failure) and
+// returns its exit code.
 func (pr *podRun) runOnce(c *container, restarts int32) (int, error) {
 	ctx := pr.ctx
 	if restarts > 0 {
@@ -227,6 +335,16 @@ func (pr *podRun) runOnce(c *container, restarts int32) (int, error) {
 	}
 	defer lf.Close()
 	lw := &criWriter{f: lf}
+	if c.prepare != nil {
+		out := lw.stream("stderr")
+		err := c.prepare(out)
+		out.Close()
+		if err != nil {
+			lw.line("stderr", "kaos pod-runner: "+err.Error())
+			klog.Errorf("%s: container %s: %v", pr.key(), c.spec.Name, err)
+			return 1, err
+		}
+	}
 	cmd := exec.Command(c.argv[0], c.argv[1:]...)
 	cmd.Env = c.env
 	cmd.Dir = c.workDir
@@ -252,36 +370,21 @@ func (pr *podRun) runOnce(c *container, restarts int32) (int, error) {
 
 	done := make(chan struct{})
 	c.setRunning(cmd.Process, done)
-	go func() { // readiness
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-time.After(200 * time.Millisecond):
-			}
-			if c.probe(ctx) {
-				pr.mu.Lock()
-				pr.status[c.spec.Name].Ready = true
-				pr.mu.Unlock()
-				pr.pushStatus()
-				klog.Infof("%s: container %s ready", pr.key(), c.spec.Name)
-				return
-			}
-		}
-	}()
-	go func() { // stop on pod deletion: SIGTERM the group, SIGKILL after grace
+	kill := make(chan struct{}, 1)
+	go pr.probe(c, done, kill)
+	go func() { // stop on pod deletion or a failed liveness probe: SIGTERM the group, SIGKILL after grace
 		select {
 		case <-done:
+			return
 		case <-ctx.Done():
-			pgid := cmd.Process.Pid
-			_ = syscall.Kill(-pgid, syscall.SIGTERM)
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			}
+		case <-kill:
+		}
+		pgid := cmd.Process.Pid
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		}
 	}()
 	copyWG.Wait()
@@ -299,11 +402,18 @@ func (pr *podRun) runOnce(c *container, restarts int32) (int, error) {
 	return 128, err
 }
 
-// pushStatus writes the pod status from the container states.
+// pushStatus writes the pod status from the container states, as a kubelet computes it.
 func (pr *podRun) pushStatus() {
+	pr.pushMu.Lock()
+	defer pr.pushMu.Unlock()
 	pr.mu.Lock()
-	var statuses []corev1.ContainerStatus
-	allReady, allTerminated, allZero := true, true, true
+	var statuses, initStatuses []corev1.ContainerStatus
+	allReady, allTerminated, allZero, pending := true, true, true, false
+	for _, c := range pr.pod.Spec.InitContainers {
+		if st, ok := pr.initStatus[c.Name]; ok {
+			initStatuses = append(initStatuses, *st.DeepCopy())
+		}
+	}
 	for _, c := range pr.pod.Spec.Containers {
 		if st, ok := pr.status[c.Name]; ok {
 			statuses = append(statuses, *st.DeepCopy())
@@ -313,11 +423,19 @@ func (pr *podRun) pushStatus() {
 			} else {
 				allTerminated = false
 			}
+			// a container that never ran yet keeps the pod Pending (kubelet's getPhase)
+			if st.State.Waiting != nil && st.LastTerminationState.Terminated == nil {
+				pending = true
+			}
 		}
 	}
+	initialized := pr.initialized
 	pr.mu.Unlock()
 	phase := corev1.PodRunning
-	if allTerminated && len(statuses) > 0 {
+	switch {
+	case !initialized || pending:
+		phase = corev1.PodPending
+	case allTerminated && len(statuses) > 0:
 		phase = corev1.PodSucceeded
 		if !allZero {
 			phase = corev1.PodFailed
@@ -327,6 +445,10 @@ func (pr *podRun) pushStatus() {
 	reason := "ContainersNotReady"
 	if allReady {
 		ready, reason = corev1.ConditionTrue, ""
+	}
+	initCond, initReason := corev1.ConditionTrue, ""
+	if !initialized {
+		initCond, initReason = corev1.ConditionFalse, "ContainersNotInitialized"
 	}
 	// Keep trying for a while: an API server restart must not lose a status change for good.
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -352,13 +474,17 @@ func (pr *podRun) pushStatus() {
 		}
 		p.Status.HostIP = "127.0.0.1"
 		p.Status.HostIPs = []corev1.HostIP{{IP: "127.0.0.1"}}
-		if p.Status.PodIP == "" {
-			p.Status.PodIP = "127.0.0.1"
-			p.Status.PodIPs = []corev1.PodIP{{IP: "127.0.0.1"}}
+		if ip := net.ParseIP(p.Status.PodIP); ip == nil || ip.IsLoopback() {
+			addr := pr.r.podIP(p.UID)
+			p.Status.PodIP = addr
+			p.Status.PodIPs = []corev1.PodIP{{IP: addr}}
 		}
 		p.Status.ContainerStatuses = statuses
+		if len(initStatuses) > 0 {
+			p.Status.InitContainerStatuses = initStatuses
+		}
 		setCond(p, corev1.PodScheduled, corev1.ConditionTrue, "")
-		setCond(p, corev1.PodInitialized, corev1.ConditionTrue, "")
+		setCond(p, corev1.PodInitialized, initCond, initReason)
 		setCond(p, corev1.ContainersReady, ready, reason)
 		setCond(p, corev1.PodReady, ready, reason)
 		_, err = pr.r.cs.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
@@ -469,7 +595,7 @@ func (pr *podRun) resolve(ctx context.Context, idx int) (*container, error) {
 		}
 	}
 	if kind == "" {
-		argv, kind, err = pr.r.imageCommand(spec, c, env)
+		argv, kind, err = pr.r.imageCommand(p, spec, c)
 		if err != nil {
 			return nil, err
 		}
@@ -500,6 +626,12 @@ func (pr *podRun) resolve(ctx context.Context, idx int) (*container, error) {
 	if mainPort != 0 && kind != "test-command" {
 		envMap["PORT"] = strconv.Itoa(int(mainPort))
 	}
+	if kind == "stdio" {
+		// the image's adapter listens on all interfaces; here that would be this machine's
+		if _, ok := envMap["KAOS_ADAPTER_HOST"]; !ok {
+			envMap["KAOS_ADAPTER_HOST"] = "127.0.0.1"
+		}
+	}
 	for cp, lp := range c.ports {
 		envMap[fmt.Sprintf("KAOS_TEST_PORT_%d", cp)] = strconv.Itoa(int(lp))
 	}
@@ -507,7 +639,8 @@ func (pr *podRun) resolve(ctx context.Context, idx int) (*container, error) {
 	for i, a := range argv {
 		argv[i] = rw.path(expandK8s(a, lookup))
 	}
-	if kind != "test-command" {
+	if kind != "test-command" && kind != "stdio" {
+		// (a stdio server's args are its own: it listens on no port)
 		argv = rw.args(argv)
 	}
 	argv = pr.r.postProcess(kind, argv, c, mainPort, p)
@@ -536,61 +669,55 @@ func (pr *podRun) resolve(ctx context.Context, idx int) (*container, error) {
 			c.workDir = d
 		}
 	}
-	c.probe = makeProbe(spec, c.ports, mainPort)
+	c.probes = makeProbes(spec, c.ports, mainPort)
 	return c, nil
 }
 
-// makeProbe: the readinessProbe (httpGet/tcpSocket) against the local port,
-// else a TCP connect to the main port, else "started".
-func makeProbe(spec corev1.Container, ports map[int32]int32, mainPort int32) func(context.Context) bool {
-	local := func(p int32) int32 {
-		if lp, ok := ports[p]; ok {
-			return lp
-		}
-		return mainPort
-	}
-	if rp := spec.ReadinessProbe; rp != nil {
-		if g := rp.HTTPGet; g != nil {
-			port := local(g.Port.IntVal)
-			if g.Port.IntVal == 0 && g.Port.StrVal != "" {
-				for _, cp := range spec.Ports {
-					if cp.Name == g.Port.StrVal {
-						port = local(cp.ContainerPort)
-					}
-				}
-			}
-			url := fmt.Sprintf("http://127.0.0.1:%d%s", port, g.Path)
-			return func(ctx context.Context) bool {
-				ctx, cancel := context.WithTimeout(ctx, time.Second)
-				defer cancel()
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					return false
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				return resp.StatusCode >= 200 && resp.StatusCode < 400
-			}
-		}
-		if t := rp.TCPSocket; t != nil {
-			port := local(t.Port.IntVal)
-			return func(context.Context) bool { return tcpOpen(port) }
+// podIP is the pod's address in its status. It stands for the pod as a CNI plugin's address
+// would, but nothing listens on it: the pod's processes listen on 127.0.0.1 (which is also what
+// status.podIP gives them through the downward API), and Services reach them through the
+// runner's Service network (svcnet.go). It cannot be 127.0.0.1 itself: the EndpointSlice
+// controller refuses loopback addresses, which would leave every Service without endpoints.
+// Addresses come from the upper half of the pod CIDR (kwok hands out the lower half from its
+// bottom), chosen from the pod's UID so that a restarted runner mostly gives the same one.
+func (r *runner) podIP(uid types.UID) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for ip, u := range r.ips {
+		if u == uid {
+			return ip
 		}
 	}
-	if mainPort != 0 {
-		return func(context.Context) bool { return tcpOpen(mainPort) }
+	_, network, err := net.ParseCIDR(r.cfg.podCIDR)
+	if err != nil || network.IP.To4() == nil {
+		_, network, _ = net.ParseCIDR("10.244.0.0/16")
 	}
-	return func(context.Context) bool { return true }
+	base := network.IP.To4()
+	ones, bits := network.Mask.Size()
+	half := uint32(1) << uint(bits-ones-1)
+	start := binary.BigEndian.Uint32(base) + half
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(uid))
+	n := half - 2 // leave out the broadcast address
+	for i := uint32(0); i < n; i++ {
+		b := make(net.IP, 4)
+		binary.BigEndian.PutUint32(b, start+1+(h.Sum32()+i)%n)
+		if _, taken := r.ips[b.String()]; !taken {
+			r.ips[b.String()] = uid
+			return b.String()
+		}
+	}
+	return "127.0.0.1"
 }
 
-func tcpOpen(port int32) bool {
-	conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 500*time.Millisecond)
-	if err != nil {
-		return false
+func (r *runner) releasePodIP(uid types.UID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for ip, u := range r.ips {
+		if u == uid {
+			delete(r.ips, ip)
+		}
 	}
-	conn.Close()
-	return true
 }
 
 func freePort() (int32, error) {
@@ -613,6 +740,21 @@ func (w *criWriter) line(stream, s string) {
 	defer w.mu.Unlock()
 	fmt.Fprintf(w.f, "%s %s F %s\n", time.Now().UTC().Format(time.RFC3339Nano), stream, s)
 }
+
+// stream is an io.Writer of whole lines into the log (for output that is not a process's).
+func (w *criWriter) stream(stream string) io.WriteCloser {
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() { defer close(done); w.copy(stream, pr) }()
+	return &pipeCloser{PipeWriter: pw, done: done}
+}
+
+type pipeCloser struct {
+	*io.PipeWriter
+	done chan struct{}
+}
+
+func (p *pipeCloser) Close() error { err := p.PipeWriter.Close(); <-p.done; return err }
 
 func (w *criWriter) copy(stream string, r io.Reader) {
 	br := bufio.NewReaderSize(r, 64*1024)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -437,7 +438,7 @@ func hasFlag(argv []string, names ...string) bool {
 }
 
 // imageCommand maps a known image to the local process that stands in for it.
-func (r *runner) imageCommand(c corev1.Container, _ *container, _ []envKV) ([]string, string, error) {
+func (r *runner) imageCommand(p *corev1.Pod, c corev1.Container, ct *container) ([]string, string, error) {
 	img := c.Image
 	npmBin := func(name string) string { return filepath.Join(r.cfg.cacheDir, "npm", "node_modules", ".bin", name) }
 	need := func(f, what string) error {
@@ -477,6 +478,40 @@ func (r *runner) imageCommand(c corev1.Container, _ *container, _ []envKV) ([]st
 			return nil, "", err
 		}
 		return append([]string{bin}, tail("slack")...), "slack-mcp-server", nil
+	case stdioImage.MatchString(img):
+		raw, ok := p.Annotations[annPackage]
+		if !ok {
+			return nil, "", fmt.Errorf("image %q is a kaos stdio runtime, but the pod has no %s annotation naming its package (npx://PKG@VERSION or uvx://PKG@VERSION), so the test bed cannot stand in for it", img, annPackage)
+		}
+		src, err := parsePackage(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		bin := p.Annotations[annPackageBin]
+		// <adapter> -- <package executable> ARGS, as the image's entrypoint; both are filled in
+		// by prepare, which installs them on first use.
+		argv := append([]string{"kaos-stdio-adapter", "--", src.pkg}, c.Args...)
+		ct.prepare = func(log io.Writer) error {
+			adapter, err := r.deps.adapter(log)
+			if err != nil {
+				return err
+			}
+			exe, err := r.deps.pkg(src, bin, log)
+			if err != nil {
+				return err
+			}
+			ct.argv[0], ct.argv[2] = adapter, exe
+			return nil
+		}
+		return argv, "stdio", nil
+	case gatewayImage.MatchString(img):
+		gw := filepath.Join(r.cfg.repoRoot, "dist", "gateway", "gateway.mjs")
+		if _, err := os.Stat(gw); err != nil {
+			return nil, "", fmt.Errorf("the kaos gateway is not built (%s missing): the test bed runs it from the repo's dist/", gw)
+		}
+		return append([]string{"node", gw}, c.Args...), "gateway", nil
+	case agentImage.MatchString(img):
+		return r.agentCommand(c, ct), "agent", nil
 	case strings.Contains(img, "litellm"):
 		bin := filepath.Join(r.cfg.cacheDir, "venv-litellm", "bin", "litellm")
 		if err := need(bin, "litellm"); err != nil {

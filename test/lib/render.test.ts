@@ -323,7 +323,7 @@ describe('KAOS conventions', () => {
 function renderText(yaml: string, opts: {extraRegistry?: string; apiServer?: typeof API_SERVER | null} = {}) {
   const reg = opts.extraRegistry ? mergeRegistry([builtinRegistry(), parseRegistryYaml(opts.extraRegistry, 'file:test')]) : registry()
   const docs = parseDocuments(yaml, 'test.yaml')
-  return render(docs, {namespace: NAMESPACE, registry: reg, authTokens: {}, ...(opts.apiServer === null ? {} : {apiServer: opts.apiServer ?? API_SERVER})})
+  return render(docs, {namespace: NAMESPACE, registry: reg, authTokens: {}, gatewayChecks, ...(opts.apiServer === null ? {} : {apiServer: opts.apiServer ?? API_SERVER})})
 }
 
 const CALC = (spec: string) => `apiVersion: kaos.tools/v1alpha1
@@ -419,7 +419,7 @@ describe('serving: probes', () => {
 
 describe('serving: NetworkPolicy per runtime', () => {
   const policies = (file: string) => Object.fromEntries(renderFile(file).objects.filter((o) => o.kind === 'NetworkPolicy').map((o: any) => [o.metadata.name, o]))
-  const egressTo = (p: any) => (p.spec.egress ?? []).map((r: any) => ({to: r.to.map((t: any) => t.ipBlock?.cidr ?? Object.values(t.podSelector?.matchLabels ?? t.namespaceSelector?.matchLabels ?? {}).join('/')), ports: r.ports.map((x: any) => `${x.port}/${x.protocol}`)}))
+  const egressTo = (p: any) => (p.spec.egress ?? []).map((r: any) => ({to: r.to.map((t: any) => t.ipBlock?.cidr ?? Object.values(t.podSelector?.matchLabels ?? t.namespaceSelector?.matchLabels ?? {}).join('/')), ports: (r.ports ?? []).map((x: any) => `${x.port}/${x.protocol}`)}))
   const DNS = {to: ['kube-dns'], ports: ['53/UDP', '53/TCP']}
   const PUBLIC = ['0.0.0.0/0', '::/0']
 
@@ -479,6 +479,25 @@ describe('serving: NetworkPolicy per runtime', () => {
     assert.deepEqual(p['modelapi-ollama'].spec.ingress, [{ports: [{protocol: 'TCP', port: 11434}]}])
   })
 
+  it('gateway: read from its configuration: an upstream by its pods and port, a called Service\'s namespace on any port, an address and a public host on their ports', () => {
+    const p = policies('gateway-serving.yaml')['mcpserver-front']
+    assert.deepEqual(egressTo(p), [
+      DNS,
+      {to: ['mcpserver/calc'], ports: ['8000/TCP']},
+      // A NetworkPolicy matches the pod's port; only the cluster knows what the Service maps 8080 to.
+      {to: ['shop'], ports: []},
+      {to: ['10.20.0.7/32'], ports: ['9000/TCP']},
+      {to: PUBLIC, ports: ['443/TCP']},
+    ])
+    assert.equal(p.metadata.annotations['kaos.tools/egress-hosts'], 'status.vendor.example.com')
+    assert.ok(!renderFile('gateway-serving.yaml').warnings.some((w) => /declares no egress/.test(w)))
+    // spec.egress adds to what the configuration calls; `any` lifts the limit.
+    const gw = (egress: string) => `apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: g}\nspec: {runtime: gateway, networkPolicy: true, toolSelector: {matchLabels: {a: b}}, egress: ${egress}}\n`
+    const extra = renderText(gw('{cidrs: [192.0.2.0/24], ports: [8443]}')).objects.find((o) => o.kind === 'NetworkPolicy')
+    assert.deepEqual(egressTo(extra), [DNS, {to: ['192.0.2.0/24'], ports: ['8443/TCP']}])
+    assert.deepEqual((renderText(gw('any')).objects.find((o) => o.kind === 'NetworkPolicy') as any).spec.policyTypes, ['Ingress'])
+  })
+
   it('the registry may turn policies on for every document that does not say', () => {
     const reg = mergeRegistry([builtinRegistry(), parseRegistry({defaults: {networkPolicy: true}}, 'file:x')])
     const docs = parseDocuments(CALC(''), 'x.yaml')
@@ -516,6 +535,27 @@ describe('serving: a way in', () => {
     // Not exposed: rawpython checks no token and gets none.
     const plain = renderFile('mcpserver-rawpython.yaml').objects
     assert.equal(envOf(container(find(plain, 'Deployment', 'mcpserver-calc'), 'mcp-server')).MCP_AUTH_TOKEN, undefined)
+  })
+
+  it('the gateway: stateless replicas with no affinity; exposed, it checks KAOS_GATEWAY_AUTH_TOKEN and sends an exposed upstream\'s token; its HTTPRoute takes gatewayRoute.timeout', () => {
+    const {objects, warnings} = renderFile('gateway-serving.yaml')
+    const front = find(objects, 'Deployment', 'mcpserver-front')
+    const env = envOf(container(front, 'mcp-server'))
+    assert.deepEqual(env.KAOS_GATEWAY_AUTH_TOKEN, {secretKeyRef: {name: 'mcpserver-front-auth', key: 'token'}})
+    assert.deepEqual(env.KAOS_UPSTREAM_TOKEN_0, {secretKeyRef: {name: 'mcpserver-calc-auth', key: 'token'}})
+    assert.equal(find(objects, 'Service', 'mcpserver-front').spec.sessionAffinity, undefined)
+    assert.equal(find(objects, 'PodDisruptionBudget', 'mcpserver-front').spec.maxUnavailable, 1)
+    assert.equal(front.spec.strategy.rollingUpdate.maxUnavailable, 0)
+    assert.equal(container(front, 'mcp-server').readinessProbe.httpGet.path, '/readyz')
+    assert.deepEqual(container(front, 'mcp-server').lifecycle.preStop, {sleep: {seconds: 5}})
+    assert.deepEqual(find(objects, 'HTTPRoute', 'mcpserver-front').spec.rules[0].timeouts, {request: '120s'})
+    assert.ok(!warnings.some((w) => /gatewayRoute/.test(w)), warnings.join('\n'))
+    // Not exposed: no token checked, and an upstream that checks none gets none sent.
+    const shop = renderFile('gateway-shop.yaml').objects
+    const shopEnv = envOf(container(find(shop, 'Deployment', 'mcpserver-shop'), 'mcp-server'))
+    assert.equal(shopEnv.KAOS_GATEWAY_AUTH_TOKEN, undefined)
+    const calcUpstream = renderText(`apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: g}\nspec: {runtime: gateway, upstreamSelector: {matchLabels: {to: g}}}\n---\n${CALC('').replace('{name: calc}', '{name: calc, labels: {to: g}}')}`)
+    assert.deepEqual(Object.keys(envOf(container(find(calcUpstream.objects, 'Deployment', 'mcpserver-g'), 'mcp-server'))), ['KAOS_GATEWAY_CONFIG'])
   })
 
   it('a server or agent that cannot check a token is not exposed with one; the shape of --expose is checked', () => {

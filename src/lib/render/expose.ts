@@ -14,9 +14,10 @@ const NGINX_STREAMING = {
 
 /**
  * The Ingress or HTTPRoute `<prefix>-<name>`, routing `host` + `path` (an MCP server's /mcp; `/`
- * for an agent, which serves several paths) to the Service's port.
+ * for an agent, which serves several paths) to the Service's port. `timeout` (upstream KAOS's
+ * spec.gatewayRoute.timeout) bounds a request through an HTTPRoute.
  */
-export function exposeObject(kind: Kind, name: string, namespace: string, labels: Record<string, string>, expose: Expose, port: number, path: string): KubernetesObject {
+export function exposeObject(kind: Kind, name: string, namespace: string, labels: Record<string, string>, expose: Expose, port: number, path: string, timeout?: string): KubernetesObject {
   const service = objectName(kind, name)
   if (expose.type === 'ingress')
     return {
@@ -37,7 +38,7 @@ export function exposeObject(kind: Kind, name: string, namespace: string, labels
     spec: {
       parentRefs: [{group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gw.name, ...(gw.namespace && gw.namespace !== namespace ? {namespace: gw.namespace} : {})}],
       hostnames: [expose.host],
-      rules: [{matches: [{path: {type: 'PathPrefix', value: path}}], backendRefs: [{name: service, port}]}],
+      rules: [{matches: [{path: {type: 'PathPrefix', value: path}}], backendRefs: [{name: service, port}], ...(timeout ? {timeouts: {request: timeout}} : {})}],
     },
   }
 }

@@ -13,7 +13,7 @@ import {exposeObject} from './expose.js'
 import {type GatewayRender, checkCatalogDoc, renderCatalogDoc, renderGateway} from './gateway.js'
 import {type RenderResult, renderMCPServer} from './mcpserver.js'
 import {modelAPIPort, renderModelAPI} from './modelapi.js'
-import {type ApiServerAddresses, agentPolicy, mcpServerPolicy, modelAPIPolicy} from './network-policy.js'
+import {type ApiServerAddresses, agentPolicy, gatewayPolicy, mcpServerPolicy, modelAPIPolicy} from './network-policy.js'
 
 export * from './common.js'
 export {type RenderResult, renderMCPServer} from './mcpserver.js'
@@ -135,13 +135,14 @@ export function render(input: AnyDoc[], ctx: RenderContext): RenderResult {
       const runtime = resolveRuntime(doc, ctx.registry)
       const gateway = runtime.gateway ? gatewayFor(doc, namespace, input, ctx) : undefined
       r = renderMCPServer(doc, runtime, {namespace, authToken: ctx.authTokens?.[doc.metadata.name], adapterImage: ownImageRef('stdio-adapter', defaults.imageRegistry), gateway})
-      if (policy) r = withPolicy(r, mcpServerPolicy(doc, {namespace, labels, port: runtime.port, ...egressOf(doc, runtime), runtime: runtime.name, apiServer: ctx.apiServer}))
-      if (doc.spec.expose) r.objects.push(exposeObject(doc.kind, doc.metadata.name, namespace, labels, doc.spec.expose, runtime.port, runtime.path))
+      if (policy && gateway) r = withPolicy(r, gatewayPolicy(doc, {namespace, labels, port: runtime.port, calls: gateway.calls, extra: doc.spec.egress, apiServer: ctx.apiServer}))
+      else if (policy) r = withPolicy(r, mcpServerPolicy(doc, {namespace, labels, port: runtime.port, ...egressOf(doc, runtime), runtime: runtime.name, apiServer: ctx.apiServer}))
+      if (doc.spec.expose) r.objects.push(exposeObject(doc.kind, doc.metadata.name, namespace, labels, doc.spec.expose, runtime.port, runtime.path, doc.spec.gatewayRoute?.timeout))
     } else if (doc.kind === 'Agent') {
       r = renderAgent(doc, {namespace, defaults, modelAPIPorts, mcpServerPorts})
       const modelAPIPort = modelAPIPorts[doc.spec.modelAPI] ?? defaults.modelAPI.proxy.port
       if (policy) r = withPolicy(r, agentPolicy(doc, {namespace, labels, port: defaults.agent.port, modelAPIPort, mcpServerPorts, peerPort: defaults.agent.port}))
-      if (doc.spec.expose) r.objects.push(exposeObject(doc.kind, doc.metadata.name, namespace, labels, doc.spec.expose, defaults.agent.port, '/'))
+      if (doc.spec.expose) r.objects.push(exposeObject(doc.kind, doc.metadata.name, namespace, labels, doc.spec.expose, defaults.agent.port, '/', doc.spec.gatewayRoute?.timeout))
     } else {
       r = renderModelAPI(doc, {namespace, defaults})
       if (policy) r = withPolicy(r, modelAPIPolicy(doc, {namespace, labels, port: modelAPIPort(doc, defaults)}))

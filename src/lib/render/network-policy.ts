@@ -102,6 +102,49 @@ export function mcpServerPolicy(
   return {policy: policyObject('MCPServer', doc.metadata.name, opts.namespace, opts.labels, opts.port, egress, hostsAnnotation(opts.egress)), warnings}
 }
 
+/**
+ * A gateway's policy: its port in; DNS, the Services its tools and resources call and the MCP
+ * servers it aggregates out, read from its rendered configuration, plus spec.egress when the
+ * document adds some. An upstream MCP server is one kaos renders, so its pods and port are known;
+ * another Service is allowed as its namespace, on every port, because a NetworkPolicy matches the
+ * pod's port and a Service may map its port to another one that only the cluster knows. A URL to
+ * an address is that address on its port; to a name outside the cluster, the public addresses on
+ * its port (as runtime `hosts`).
+ */
+export function gatewayPolicy(
+  doc: MCPServerDoc,
+  opts: {namespace: string; labels: Record<string, string>; port: number; calls: {urls: string[]; upstreams: Array<{name: string; port: number}>}; extra?: Egress; apiServer?: ApiServerAddresses},
+): PolicyResult {
+  const what = `MCPServer "${doc.metadata.name}"`
+  const warnings: string[] = []
+  const namespaces = new Set<string>()
+  const addresses: Obj[] = []
+  const external = new Map<string, number[]>()
+  for (const raw of opts.calls.urls) {
+    // The host of a tool's URL is fixed (the gateway refuses templated hosts); the path may be a template.
+    const u = new URL(raw.replace(/\{\{[^}]*\}\}/g, 'x'))
+    const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80)
+    const host = u.hostname.replace(/^\[|\]$/g, '')
+    const svc = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host)
+    if (svc) namespaces.add(svc[1])
+    else if (/^[\d.]+$/.test(host) || host.includes(':')) addresses.push({to: [{ipBlock: {cidr: hostCidr(host)}}], ports: tcp([port])})
+    else external.set(host, [...(external.get(host) ?? []), port])
+  }
+  const extra = opts.extra ?? 'none'
+  if (extra === 'any') return {policy: policyObject('MCPServer', doc.metadata.name, opts.namespace, opts.labels, opts.port, 'any'), warnings}
+  const rules: Obj[] = [
+    DNS_RULE,
+    ...opts.calls.upstreams.map((u) => ({to: [{podSelector: {matchLabels: selectorLabels('MCPServer', u.name)}}], ports: tcp([u.port])})),
+    ...(namespaces.size > 0 ? [{to: [...namespaces].sort().map((ns) => ({namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': ns}}}))}] : []),
+    ...addresses,
+    ...(external.size > 0 ? [{to: publicRanges().map((ipBlock) => ({ipBlock})), ports: tcp([...external.values()].flat())}] : []),
+    ...(typeof extra === 'object' ? ruleSet(extra, opts.apiServer, what, warnings) : []),
+  ]
+  const hosts = [...external.keys(), ...(typeof extra === 'object' ? extra.hosts : [])]
+  const annotations = hosts.length > 0 ? {[ANNOTATION_EGRESS_HOSTS]: [...new Set(hosts)].join(',')} : undefined
+  return {policy: policyObject('MCPServer', doc.metadata.name, opts.namespace, opts.labels, opts.port, rules, annotations), warnings}
+}
+
 /** An agent's policy: its port in; DNS, its model API, MCP servers and peer agents out (by their pods' labels). */
 export function agentPolicy(doc: AgentDoc, opts: {namespace: string; labels: Record<string, string>; port: number; modelAPIPort: number; mcpServerPorts: Record<string, number>; peerPort: number}): PolicyResult {
   const to = (kind: 'MCPServer' | 'Agent' | 'ModelAPI', name: string, port: number): Obj => ({to: [{podSelector: {matchLabels: selectorLabels(kind, name)}}], ports: tcp([port])})

@@ -209,7 +209,7 @@ spec:
     )
   })
 
-  it('NetworkPolicies of rawpython, kubernetes and an agent pass strict validation, each selects exactly its workload\'s pods; a redeploy without one prunes it', async function () {
+  it('NetworkPolicies of rawpython, kubernetes and an agent pass strict validation, each selects exactly its workload\'s pods; a redeploy without one prunes it; kaos mcp token of servers without one', async function () {
     // An image the pod runner does not run: kwok makes the pod Ready, which is all a policy needs.
     ok(await kaos(['agent', 'deploy', 'helper', '--model-api', 'llm', '--model', 'gpt-4o', '--mcp-server', 'calc', '--mcp-server', 'k8s', '--network-policy', '--image', 'registry.example.com/agent:1', '--skip-secret-check', '--skip-image-check'], ns))
     const policies = JSON.parse(kubectl('get', 'networkpolicies', '-n', ns, '-o', 'json')).items
@@ -227,6 +227,13 @@ spec:
       byName['agent-helper'].spec.egress.slice(1).map((r: any) => r.to[0].podSelector.matchLabels),
       [{app: 'modelapi', modelapi: 'llm'}, {app: 'mcpserver', mcpserver: 'calc'}, {app: 'mcpserver', mcpserver: 'k8s'}],
     )
+    // Servers without a token: kaos mcp token says why, exit 8.
+    const [k8sToken, strictToken] = await Promise.all([kaos(['mcp', 'token', 'k8s'], ns), kaos(['mcp', 'token', 'strict'], ns)])
+    assert.equal(k8sToken.code, 8)
+    assert.equal(k8sToken.error, `MCPServer "k8s" in ${ns} has no bearer token: its runtime "kubernetes" checks none`)
+    assert.equal(strictToken.code, 8)
+    assert.equal(strictToken.error, `MCPServer "strict" in ${ns} has no bearer token: it is not exposed with one (its runtime checks a token only when exposed)`)
+    assert.match(strictToken.stderr, /--expose ingress --host H/)
     // The same document without --network-policy: the policy goes, the route stays, no pod rolls.
     const before = live(ns, 'mcpserver=k8s')
     const r = ok(await kaos(['mcp', 'deploy', 'k8s', '--runtime', 'kubernetes', '--sa', 'k8s-reader', '--expose', 'httproute', '--host', 'k8s.example.com', '--gateway', 'public', '--no-auth'], ns))

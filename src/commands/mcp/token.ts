@@ -6,7 +6,7 @@ import type {McpToken as Token} from '../../lib/token.js'
 
 export default class McpToken extends KaosCommand<typeof McpToken> {
   static summary = 'Print the bearer token an MCP server\'s callers send'
-  static description = `kaos generates the token into the Secret mcpserver-<name>-auth (key token) for servers that check one: runtimes with auth (slack), and kaos's own servers (rawpython, the stdio runtimes) when exposed outside the cluster with --expose. It is printed only here, on stdout, alone on its line; kaos mcp invoke sends it itself.`
+  static description = `kaos generates the token into the Secret mcpserver-<name>-auth (key token) for servers that check one: runtimes with auth (slack), and kaos's own servers (rawpython, the gateway, the stdio runtimes) when exposed outside the cluster with --expose. It is printed only here, on stdout, alone on its line; kaos mcp invoke sends it itself.`
   static examples = [
     {description: 'Call an exposed server from outside the cluster', command: 'curl -H "Authorization: Bearer $(<%= config.bin %> <%= command.id %> calc -n tools)" https://calc.example.com/mcp …'},
     {description: 'As JSON, with the Secret it lives in', command: '<%= config.bin %> <%= command.id %> calc --json'},

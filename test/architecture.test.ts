@@ -132,4 +132,29 @@ describe('architecture', () => {
       'the CLI carries no gateway code beyond its configuration format',
     )
   })
+
+  it('start-up and the read path load no heavy library: zod, yaml, the MCP and A2A SDKs, dockerode, ajv', () => {
+    // Every command class is bundled into the one entry chunk, so what any of them imports statically
+    // is parsed and run on every call of every command (CI calls kaos hundreds of times); list, get,
+    // logs, delete and wait run on the cluster layer and lib/workloads.ts alone (the registry's
+    // ConfigMap is read only by commands that render, which need the schemas anyway).
+    const heavy = /^(zod|yaml|dockerode|ajv|@modelcontextprotocol\/sdk|@a2a-js\/sdk)(\/|$)/
+    const roots = files.filter((f) => f === 'src/index.ts' || f === 'src/lib/workloads.ts' || under('commands')(f) || (under('lib/cluster')(f) && f !== 'src/lib/cluster/registry-configmap.ts'))
+    const seen = new Map<string, string>(roots.map((r) => [r, r]))
+    const queue = [...roots]
+    const bad: string[] = []
+    while (queue.length > 0) {
+      const f = queue.shift()!
+      for (const i of graph.get(f) ?? []) {
+        if (i.dynamic || i.typeOnly) continue
+        if (heavy.test(i.spec)) bad.push(`${f} imports ${i.spec} (reached from ${seen.get(f)})`)
+        if (i.target && graph.has(i.target) && !seen.has(i.target)) {
+          seen.set(i.target, seen.get(f)!)
+          queue.push(i.target)
+        }
+      }
+    }
+    assert.ok(seen.size > 20, `${seen.size} files reached`)
+    assert.deepEqual(bad, [])
+  })
 })

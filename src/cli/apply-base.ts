@@ -3,7 +3,6 @@ import * as Flags from '@oclif/core/flags'
 import {resolve} from 'node:path'
 
 import {KaosCommand} from './base-command.js'
-import {formatObjects} from './format/objects.js'
 import {Progress} from './progress.js'
 import type {AnyDoc} from '../lib/documents.js'
 import {checkTargetDir, checkWrites, writeFiles} from '../lib/files.js'
@@ -135,7 +134,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
       if (flags['output-dir']) result.written = writeFiles(files, {force: flags.force, root: resolve(flags['output-dir']), what: '--output-dir'})
       if (opts.saveDocuments) result.written = [opts.saveDocuments(), ...(result.written ?? [])]
       if (flags['output-dir']) this.note(`wrote ${files.length} files to ${flags['output-dir']}`)
-      else if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
+      else if (!this.jsonEnabled()) this.log((await import('./format/objects.js')).formatObjects(objects, flags.output as 'yaml' | 'json'))
       return result
     }
     const {deploy} = await import('../lib/deploy.js')

@@ -3,7 +3,6 @@ import * as Flags from '@oclif/core/flags'
 
 import {KaosCommand} from './base-command.js'
 import {deployFlags} from './deploy-command.js'
-import {formatObjects} from './format/objects.js'
 import {table} from './format/table.js'
 import {Progress} from './progress.js'
 import type {CatalogDoc, CatalogKind} from '../lib/catalog.js'
@@ -84,7 +83,7 @@ export abstract class CatalogApplyCommand extends KaosCommand<typeof CatalogAppl
       const {objects, warnings} = render(docs, {namespace: ns.namespace, namespaceExplicit: ns.namespaceExplicit, registry, gatewayChecks: await gatewayChecksFor(docs, registry)})
       checkRenderedObjects(objects, docs)
       this.warnAll([...(ns.warning ? [ns.warning] : []), ...warnings])
-      if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
+      if (!this.jsonEnabled()) this.log((await import('./format/objects.js')).formatObjects(objects, flags.output as 'yaml' | 'json'))
       return {dryRun: 'client', documents: docs, objects, warnings}
     }
     const {applyCatalog} = await import('../lib/catalog-ops.js')

@@ -1,6 +1,5 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {stringify} from 'yaml'
 
 import {ApplyingCommand, type DeployResult, applyFlags} from './apply-base.js'
 import type {AnyDoc, KaosDoc} from '../lib/documents.js'
@@ -82,7 +81,7 @@ export abstract class DeployCommand extends ApplyingCommand<typeof DeployCommand
       docs = [await this.docFromFlags(args.name, flags as Record<string, unknown>)]
     }
     // Files are checked before anything is rendered or applied: a refusal leaves nothing behind.
-    const saved = flags['create-yaml'] ? planSavedDocuments(flags['create-yaml'], docs) : undefined
+    const saved = flags['create-yaml'] ? await planSavedDocuments(flags['create-yaml'], docs) : undefined
     if (saved) {
       checkParent(saved.path, '--create-yaml')
       checkWrites([saved], {force: flags.force, what: '--create-yaml'})
@@ -109,10 +108,12 @@ function holdsSecret(doc: AnyDoc): boolean {
 }
 
 /** `--create-yaml FILE`: the documents as YAML, mode 0600 when they hold a secret. */
-function planSavedDocuments(path: string, docs: AnyDoc[]): PlannedWrite {
+async function planSavedDocuments(path: string, docs: AnyDoc[]): Promise<PlannedWrite> {
+  // Loaded here: every command's start-up pays for what this module imports.
+  const {toYamlDocuments} = await import('./format/objects.js')
   return {
     path,
-    content: docs.map((d) => stringify(d, {lineWidth: 0})).join('---\n'),
+    content: toYamlDocuments(docs),
     ...(docs.some(holdsSecret) ? {mode: 0o600} : {}),
   }
 }

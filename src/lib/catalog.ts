@@ -9,14 +9,9 @@ import {z} from 'zod'
 
 import type {GatewayConfig, HeaderValue, HttpCall, PromptConfig, ResourceConfig, ResourceTemplateConfig, ToolConfig, UpstreamConfig} from '../../runtimes/gateway/src/config.js'
 import {parseDuration} from './duration.js'
-import {API_VERSION} from './kinds.js'
+import {API_VERSION, CATALOG_KINDS, type CatalogKind, isCatalogKind} from './kinds.js'
 
-export const CATALOG_KINDS = ['MCPTool', 'MCPPrompt', 'MCPResource'] as const
-export type CatalogKind = (typeof CATALOG_KINDS)[number]
-
-export function isCatalogKind(kind: string): kind is CatalogKind {
-  return (CATALOG_KINDS as readonly string[]).includes(kind)
-}
+export {CATALOG_KINDS, type CatalogKind, isCatalogKind} from './kinds.js'
 
 const secretKeyRef = z.strictObject({name: z.string().min(1), key: z.string().min(1)})
 

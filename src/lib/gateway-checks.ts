@@ -1,8 +1,8 @@
 // The gateway's own configuration checks (runtimes/gateway/src/config.ts), loaded only for inputs
 // that hold gateways or catalog documents: they bring ajv, which every other deploy would pay for.
 import type {ParseResult} from '../../runtimes/gateway/src/config.js'
-import {isCatalogKind} from './catalog.js'
 import type {AnyDoc} from './documents.js'
+import {isCatalogKind} from './kinds.js'
 import type {Registry} from './registry.js'
 
 /** What rendering needs of the gateway: its parser, so kaos refuses what the gateway would. */

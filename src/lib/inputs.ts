@@ -169,6 +169,7 @@ function docFromParts(kind: Kind, name: string, namespace: string | undefined, s
 
 export interface McpFlags extends CommonWorkloadFlags, ExposeFlags {
   runtime?: string
+  arg?: string[]
   params?: string
   'params-file'?: string
 }
@@ -181,7 +182,10 @@ export function mcpServerFromFlags(name: string, f: McpFlags): MCPServerDoc {
   if (f['params-file']) params = readInputFile(f['params-file'], '--params-file')
   const expose = exposeFromFlags(f)
   const spec = {runtime: f.runtime, ...(params === undefined ? {} : {params}), ...(expose ? {expose} : {})}
-  return parseDocument(docFromParts('MCPServer', name, undefined, spec, f), `NAME "${name}"`) as MCPServerDoc
+  const doc = docFromParts('MCPServer', name, undefined, spec, f) as {spec: {container?: Record<string, unknown>}}
+  // Like a container's args: they replace the runtime's defaults (a stdio server's go after its command).
+  if (f.arg?.length) doc.spec.container = {...doc.spec.container, args: f.arg}
+  return parseDocument(doc, `NAME "${name}"`) as MCPServerDoc
 }
 
 export interface AgentFlags extends CommonWorkloadFlags, ExposeFlags {

@@ -5,6 +5,14 @@ export const API_VERSION = 'kaos.tools/v1alpha1'
 export const KINDS = ['MCPServer', 'Agent', 'ModelAPI'] as const
 export type Kind = (typeof KINDS)[number]
 
+/** Catalog kinds: served by a gateway MCPServer, stored as labelled ConfigMaps (see catalog.ts). */
+export const CATALOG_KINDS = ['MCPTool', 'MCPPrompt', 'MCPResource'] as const
+export type CatalogKind = (typeof CATALOG_KINDS)[number]
+
+export function isCatalogKind(kind: string): kind is CatalogKind {
+  return (CATALOG_KINDS as readonly string[]).includes(kind)
+}
+
 /** The longest name that still fits `modelapi-<name>` / `mcpserver-<name>` in a 63-char Service name. */
 export const MAX_NAME_LENGTH = 53
 

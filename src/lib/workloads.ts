@@ -2,12 +2,11 @@ import type {Cluster} from './cluster/client.js'
 import {type ObjectRef, deleteObject} from './cluster/objects.js'
 import {podProblem, problemText, waitForGone} from './cluster/wait.js'
 import {getWorkloadDeployment, listOwnedObjects, listWorkloadDeployments, listWorkloadPods} from './cluster/workloads.js'
-import {type CatalogKind, isCatalogKind} from './catalog.js'
 import type {KaosDoc} from './documents.js'
 import {age} from './duration.js'
 import {ExitCode, KaosError} from './errors.js'
 import {ANNOTATION_ENDPOINT, ANNOTATION_RUNTIME, ANNOTATION_SOURCE, ANNOTATION_TRANSPORT, LABEL_KIND, LABEL_NAME, objectName, podSelector} from './names.js'
-import {type Kind, TOPIC_OF} from './kinds.js'
+import {type CatalogKind, type Kind, TOPIC_OF, isCatalogKind} from './kinds.js'
 
 /** One row of `kaos <kind> list`, also its JSON shape. */
 export interface WorkloadSummary {

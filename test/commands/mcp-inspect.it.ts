@@ -93,6 +93,7 @@ describeOrSkip('kaos mcp inspect on the test bed', skip, function () {
   })
 
   it('the web UI under a terminal: the forward serves while the Inspector runs; Ctrl-C stops both and leaves nothing', async function () {
+    this.timeout(240_000)
     const why = terminalUnavailable()
     if (why) this.skip()
     const [clientPort, serverPort] = [await freePort(), await freePort()]
@@ -102,30 +103,45 @@ describeOrSkip('kaos mcp inspect on the test bed', skip, function () {
     const env = {...process.env, ...NPM_CACHE, CLIENT_PORT: String(clientPort), SERVER_PORT: String(serverPort), NO_COLOR: '1'} as NodeJS.ProcessEnv
     delete env.CI
     const script = spawn('script', ['-qefc', cmd, log], {env, stdio: 'ignore'})
-    const text = () => {
-      try {
-        return readFileSync(log, 'utf8')
-      } catch {
-        return ''
+    let fwdUrl = ''
+    try {
+      const text = () => {
+        try {
+          return readFileSync(log, 'utf8')
+        } catch {
+          return ''
+        }
+      }
+      const until = Date.now() + 180_000
+      while (!/is up and running/.test(text()) && Date.now() < until && script.exitCode === null) await sleep(200)
+      assert.match(text(), /MCP Inspector Web is up and running/, text())
+      const fwd = /at (http:\/\/127\.0\.0\.1:\d+\/mcp) \(kept open until the Inspector exits\)/.exec(text())![1]
+      fwdUrl = fwd
+      // The Inspector's web page, and the forward it uses, both answer while it runs.
+      assert.equal((await fetch(`http://127.0.0.1:${clientPort}/`)).status, 200)
+      const viaForward = json(await runCli(['mcp', 'invoke', '--url', fwd, '--json']))
+      assert.ok(viaForward.tools.some((t: any) => t.name === 'add'))
+      assert.ok(processesMentioning(fwd).length > 0, 'the Inspector runs with the forward\'s URL')
+      // Ctrl-C: to kaos (the terminal's foreground process, the child of script).
+      const kaosPid = Number(readFileSync(`/proc/${script.pid}/task/${script.pid}/children`, 'utf8').trim().split(/\s+/)[0])
+      process.kill(kaosPid, 'SIGINT')
+      // Bounded: a kaos that ignored Ctrl-C must fail this test, not hang the suite.
+      const code = script.exitCode ?? (await Promise.race([new Promise<number | null>((resolve) => script.once('exit', (c) => resolve(c))), sleep(30_000).then(() => 'still running' as const)]))
+      assert.equal(code, 130, text())
+      for (let i = 0; i < 50 && processesMentioning(fwd).length > 0; i++) await sleep(100)
+      assert.deepEqual(processesMentioning(fwd), [], 'no Inspector process left')
+      await assert.rejects(fetch(fwd), 'the forward is closed')
+      writeFileSync(log, '')
+    } finally {
+      // Whatever failed above, leave no terminal, kaos or Inspector behind (they would keep mocha alive).
+      if (script.exitCode === null && script.signalCode === null) script.kill('SIGKILL')
+      for (const pid of fwdUrl ? processesMentioning(fwdUrl) : []) {
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // gone
+        }
       }
     }
-    const until = Date.now() + 300_000
-    while (!/is up and running/.test(text()) && Date.now() < until && script.exitCode === null) await sleep(200)
-    assert.match(text(), /MCP Inspector Web is up and running/, text())
-    const fwd = /at (http:\/\/127\.0\.0\.1:\d+\/mcp) \(kept open until the Inspector exits\)/.exec(text())![1]
-    // The Inspector's web page, and the forward it uses, both answer while it runs.
-    assert.equal((await fetch(`http://127.0.0.1:${clientPort}/`)).status, 200)
-    const viaForward = json(await runCli(['mcp', 'invoke', '--url', fwd, '--json']))
-    assert.ok(viaForward.tools.some((t: any) => t.name === 'add'))
-    assert.ok(processesMentioning(fwd).length > 0, 'the Inspector runs with the forward\'s URL')
-    // Ctrl-C: to kaos (the terminal's foreground process, the child of script).
-    const kaosPid = Number(readFileSync(`/proc/${script.pid}/task/${script.pid}/children`, 'utf8').trim().split(/\s+/)[0])
-    process.kill(kaosPid, 'SIGINT')
-    const code = await new Promise<number | null>((resolve) => script.on('exit', (c) => resolve(c)))
-    assert.equal(code, 130, text())
-    for (let i = 0; i < 50 && processesMentioning(fwd).length > 0; i++) await sleep(100)
-    assert.deepEqual(processesMentioning(fwd), [], 'no Inspector process left')
-    await assert.rejects(fetch(fwd), 'the forward is closed')
-    writeFileSync(log, '')
   })
 })

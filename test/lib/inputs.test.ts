@@ -52,6 +52,11 @@ describe('documents from flags', () => {
       },
     })
   })
+  it('mcp: --arg becomes the container args, beside the image and env', () => {
+    const d = mcpServerFromFlags('web', {runtime: 'fetch', arg: ['--allow-private-ips', '--user-agent=kaos'], env: ['A=1']})
+    assert.deepEqual(d.spec.container, {env: [{name: 'A', value: '1'}], args: ['--allow-private-ips', '--user-agent=kaos']})
+    assert.equal(mcpServerFromFlags('web', {runtime: 'fetch'}).spec.container, undefined)
+  })
   it('mcp: --params-file is read; conflicts and missing files are errors', () => {
     const f = join(dir, 'tools.py')
     writeFileSync(f, 'def f(): pass\n')

@@ -2,7 +2,6 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {KaosCommand} from '../../cli/base-command.js'
-import {formatObjects} from '../../cli/format/objects.js'
 import type {CreateRbacResult} from '../../lib/system/create-rbac.js'
 
 export default class SystemCreateRbac extends KaosCommand<typeof SystemCreateRbac> {
@@ -58,7 +57,7 @@ Re-running with other options replaces the grant: Roles and bindings an earlier 
     this.warnAll(result.warnings)
     if (this.jsonEnabled()) return result
     if (dryRun === 'client') {
-      this.log(formatObjects(result.objects, flags.output as 'yaml' | 'json'))
+      this.log((await import('../../cli/format/objects.js')).formatObjects(result.objects, flags.output as 'yaml' | 'json'))
       return result
     }
     const suffix = dryRun === 'server' ? ' (server dry run)' : ''

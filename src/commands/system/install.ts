@@ -2,7 +2,6 @@ import * as Flags from '@oclif/core/flags'
 
 import {KaosCommand} from '../../cli/base-command.js'
 import {parseDuration} from '../../lib/duration.js'
-import {formatObjects} from '../../cli/format/objects.js'
 import type {InstallResult} from '../../lib/system/install.js'
 
 export default class SystemInstall extends KaosCommand<typeof SystemInstall> {
@@ -43,7 +42,7 @@ Idempotent: running it again with the same files leaves everything unchanged. An
     if (flags['dry-run'] === 'client') {
       const reg = system.installRegistry(flags.registry, flags['image-registry'])
       const objects = system.installObjects(ns, reg)
-      if (!this.jsonEnabled()) this.log(formatObjects(objects, flags.output as 'yaml' | 'json'))
+      if (!this.jsonEnabled()) this.log((await import('../../cli/format/objects.js')).formatObjects(objects, flags.output as 'yaml' | 'json'))
       return {systemNamespace: ns, dryRun: 'client', runtimes: [...reg.runtimes.keys()].sort(), objects, results: [], warnings: []}
     }
     const cluster = await this.connect()

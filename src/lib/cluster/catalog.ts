@@ -1,7 +1,7 @@
 // Queries for the catalog kaos keeps in the cluster: MCPTool, MCPPrompt and MCPResource documents
 // as labelled ConfigMaps (names.ts), and the MCPServers a gateway may aggregate. Raw objects:
 // parsing them is lib/catalog-store.ts's.
-import {CATALOG_KINDS} from '../catalog.js'
+import {CATALOG_KINDS} from '../kinds.js'
 import {LABEL_KIND, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY, catalogObjectName, workloadSelector} from '../names.js'
 import type {Cluster} from './client.js'
 import {getObject, listObjects} from './objects.js'

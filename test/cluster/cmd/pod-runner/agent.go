@@ -89,39 +89,27 @@ func (d *deps) agentRuntime(log io.Writer) (string, error) {
 	h.Write(ver)
 	dir := filepath.Join(d.cacheDir, "venv-agent", hex.EncodeToString(h.Sum(nil))[:16])
 	python := filepath.Join(dir, "bin", "python")
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return python, nil
-	}
-	unlock, err := d.lock(dir)
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return python, nil
-	}
-	_ = os.RemoveAll(dir)
-	t0 := time.Now()
-	fmt.Fprintf(log, "kaos pod-runner: installing the agent runtime (pydantic-ai-server %s, Python %s) into %s, once: the image has it built in\n", paisVersion, strings.TrimSpace(string(ver)), dir)
-	run := func(name string, args ...string) error {
-		cmd := exec.Command(name, args...)
-		cmd.Env = append(os.Environ(), "PIP_DISABLE_PIP_VERSION_CHECK=1")
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("installing the agent runtime: %s %s: %v", name, strings.Join(args, " "), err)
+	return python, d.once(dir, strings.TrimSpace(string(ver)), func() error {
+		t0 := time.Now()
+		fmt.Fprintf(log, "kaos pod-runner: installing the agent runtime (pydantic-ai-server %s, Python %s) into %s, once: the image has it built in\n", paisVersion, strings.TrimSpace(string(ver)), dir)
+		run := func(name string, args ...string) error {
+			cmd := exec.Command(name, args...)
+			cmd.Env = append(os.Environ(), "PIP_DISABLE_PIP_VERSION_CHECK=1")
+			cmd.Stdout, cmd.Stderr = log, log
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("installing the agent runtime: %s %s: %v", name, strings.Join(args, " "), err)
+			}
+			return nil
 		}
+		if err := run(py, "-m", "venv", dir); err != nil {
+			return err
+		}
+		if err := run(filepath.Join(dir, "bin", "pip"), "install", "--no-input", "-q", "--only-binary=:all:", "-r", req); err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "kaos pod-runner: installed the agent runtime in %s\n", time.Since(t0).Round(100*time.Millisecond))
 		return nil
-	}
-	if err := run(py, "-m", "venv", dir); err != nil {
-		_ = os.RemoveAll(dir)
-		return "", err
-	}
-	if err := run(filepath.Join(dir, "bin", "pip"), "install", "--no-input", "-q", "--only-binary=:all:", "-r", req); err != nil {
-		_ = os.RemoveAll(dir)
-		return "", err
-	}
-	fmt.Fprintf(log, "kaos pod-runner: installed the agent runtime in %s\n", time.Since(t0).Round(100*time.Millisecond))
-	return python, os.WriteFile(filepath.Join(dir, ".complete"), []byte(strings.TrimSpace(string(ver))+"\n"), 0o644)
+	})
 }
 
 // agentCommand: the image's command, uvicorn serving pais's app factory on the container's port

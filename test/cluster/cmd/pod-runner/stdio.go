@@ -95,6 +95,29 @@ func (d *deps) lock(dir string) (func(), error) {
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close(); m.Unlock() }, nil
 }
 
+// once makes dir with fill the first time anyone asks, runner or runner-deps alike (held by lock),
+// and marks it complete with stamp; a dir without the mark is half made and made again.
+func (d *deps) once(dir, stamp string, fill func() error) error {
+	done := filepath.Join(dir, ".complete")
+	if _, err := os.Stat(done); err == nil {
+		return nil
+	}
+	unlock, err := d.lock(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Stat(done); err == nil {
+		return nil
+	}
+	_ = os.RemoveAll(dir)
+	if err := fill(); err != nil {
+		_ = os.RemoveAll(dir)
+		return err
+	}
+	return os.WriteFile(done, []byte(stamp+"\n"), 0o644)
+}
+
 // adapter is the stdio adapter built from the repo's sources (rebuilt when they change).
 func (d *deps) adapter(log io.Writer) (string, error) {
 	src := filepath.Join(d.repoRoot, "runtimes", "stdio-adapter")
@@ -104,27 +127,17 @@ func (d *deps) adapter(log io.Writer) (string, error) {
 	}
 	dir := filepath.Join(d.cacheDir, "stdio-adapter", key)
 	bin := filepath.Join(dir, "kaos-stdio-adapter")
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return bin, nil
-	}
-	unlock, err := d.lock(dir)
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return bin, nil
-	}
-	_ = os.RemoveAll(dir)
-	fmt.Fprintf(log, "kaos pod-runner: building the stdio adapter from %s (once per source change)\n", src)
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOTOOLCHAIN=local")
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("building the stdio adapter (go build in %s): %v", src, err)
-	}
-	return bin, os.WriteFile(filepath.Join(dir, ".complete"), []byte(key+"\n"), 0o644)
+	return bin, d.once(dir, key, func() error {
+		fmt.Fprintf(log, "kaos pod-runner: building the stdio adapter from %s (once per source change)\n", src)
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+		cmd.Dir = src
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOTOOLCHAIN=local")
+		cmd.Stdout, cmd.Stderr = log, log
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("building the stdio adapter (go build in %s): %v", src, err)
+		}
+		return nil
+	})
 }
 
 // adapterKey hashes what the adapter's image is built from (Dockerfile's COPY: go.mod, VERSION,
@@ -164,25 +177,14 @@ func (d *deps) pkg(src packageSource, bin string, log io.Writer) (string, error)
 		return "", fmt.Errorf("annotation %s %q is not an executable name", annPackageBin, bin)
 	}
 	dir := filepath.Join(d.cacheDir, "stdio-packages", src.tool, strings.ReplaceAll(src.pkg, "/", "+")+"@"+src.version)
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
-		unlock, err := d.lock(dir)
-		if err != nil {
-			return "", err
-		}
-		defer unlock()
-		if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
-			if err := install(src, dir, log); err != nil {
-				_ = os.RemoveAll(dir)
-				return "", err
-			}
-		}
+	if err := d.once(dir, src.String(), func() error { return install(src, dir, log) }); err != nil {
+		return "", err
 	}
 	return pkgBin(src, dir, bin)
 }
 
 func install(src packageSource, dir string, log io.Writer) error {
 	t0 := time.Now()
-	_ = os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -215,7 +217,7 @@ func install(src packageSource, dir string, log io.Writer) error {
 		}
 	}
 	fmt.Fprintf(log, "kaos pod-runner: installed %s in %s\n", src, time.Since(t0).Round(100*time.Millisecond))
-	return os.WriteFile(filepath.Join(dir, ".complete"), []byte(src.String()+"\n"), 0o644)
+	return nil
 }
 
 func pkgBin(src packageSource, dir, bin string) (string, error) {

@@ -13,8 +13,10 @@ package main
 // is gone. Meanwhile the pod has a deletionTimestamp, so it has left the Service's ready
 // endpoints and `kaos` picks other pods, as in a cluster.
 //
-// The grace period is the pod spec's: kwok deletes with a grace period of 0, which hides the one
-// the deleting client asked for.
+// The grace period is the one the deleting client asked for (deletionGracePeriodSeconds: the pod
+// spec's unless the client said otherwise, 0 for a forced delete), as a kubelet takes it; the test
+// bed's pod-delete stage leaves pods holding the runner's finalizer alone (kwok's own would delete
+// them again with 0), and deletes them once the runner has let go.
 
 import (
 	"context"
@@ -110,7 +112,9 @@ func (r *runner) terminate(p *corev1.Pod) {
 	}
 	go func() {
 		grace := 30 * time.Second
-		if g := p.Spec.TerminationGracePeriodSeconds; g != nil {
+		if g := p.DeletionGracePeriodSeconds; g != nil {
+			grace = time.Duration(*g) * time.Second
+		} else if g := p.Spec.TerminationGracePeriodSeconds; g != nil {
 			grace = time.Duration(*g) * time.Second
 		}
 		klog.Infof("%s: terminating (grace %s)", pr.key(), grace)

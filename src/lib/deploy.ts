@@ -22,6 +22,7 @@ import {parseDuration} from './duration.js'
 import {checkRenderedObjects} from './k8s-schema.js'
 import {ANNOTATION_ENDPOINT, LABEL_KIND, LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
+import {type KubernetesObject, namespaceFor, render, sortForApply, plainObjects} from './render/index.js'
 import {egressOf} from './serving.js'
 import {type McpVerification, verifyMcpServer} from './verify.js'
 
@@ -34,7 +35,6 @@ function needsApiServer(docs: KaosDoc[], registry: Registry): boolean {
     return typeof egress === 'object' && egress.apiServer
   })
 }
-import {type KubernetesObject, namespaceFor, render, sortForApply, plainObjects} from './render/index.js'
 
 /** Time allowed after --timeout to explain a timeout (the pods' events and logs). */
 export const REPORT_GRACE_MS = 2000

@@ -28,9 +28,15 @@ export async function mcpServerToken(cluster: Cluster, name: string, namespace: 
       suggestions: ['kaos generates one when a server that checks tokens is exposed: kaos mcp deploy NAME … --expose ingress --host H.'],
     })
   if (!runtime || !auth) throw none(`its runtime "${runtime?.name ?? d.metadata?.annotations?.[ANNOTATION_RUNTIME] ?? '?'}" checks none`)
-  const {token, warning} = await readBearerToken(cluster, d, runtime, name, namespace)
-  if (!token) throw none(warning ?? 'it is not exposed with one (its runtime checks a token only when exposed)')
   const containers: any[] = d.spec?.template?.spec?.containers ?? []
-  const ref = containers.flatMap((c) => c.env ?? []).find((e: any) => e.name === auth.tokenEnv)?.valueFrom?.secretKeyRef
-  return {name, namespace, token, secret: ref ?? {name: authSecretName(name), key: AUTH_SECRET_KEY}, env: auth.tokenEnv}
+  const ref = containers.flatMap((c) => c.env ?? []).find((e: any) => e.name === auth.tokenEnv)?.valueFrom?.secretKeyRef ?? {name: authSecretName(name), key: AUTH_SECRET_KEY}
+  const {token, warning, forbidden} = await readBearerToken(cluster, d, runtime, name, namespace)
+  if (forbidden)
+    throw new KaosError(`cannot read Secret ${namespace}/${ref.name}, which holds the bearer token of MCPServer "${name}": forbidden`, {
+      exit: ExitCode.CLUSTER_UNREACHABLE,
+      code: 'FORBIDDEN',
+      suggestions: [`Ask for get on secrets in namespace ${namespace}, or for the token from whoever deployed the server.`],
+    })
+  if (!token) throw none(warning ?? 'it is not exposed with one (its runtime checks a token only when exposed)')
+  return {name, namespace, token, secret: ref, env: auth.tokenEnv}
 }

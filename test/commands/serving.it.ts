@@ -16,7 +16,7 @@ import {isPodReady} from '../../src/lib/cluster/portforward.js'
 import {forwardSocket} from '../../src/lib/cluster/portforward-stream.js'
 import {McpSession} from '../../src/lib/mcp/session.js'
 import {type CliResult, ROOT, cliUnavailable, runCli, tempDir} from '../helpers/cli.js'
-import {admin, createNamespace, deleteNamespace, ensureGatewayApi, kubectl} from '../helpers/kube.js'
+import {admin, createNamespace, deleteNamespace, ensureGatewayApi, kubectl, writeKubeconfig} from '../helpers/kube.js'
 import {describeOrSkip} from '../helpers/mocha.js'
 import {ensureOwnImages} from '../helpers/own-images.js'
 import {requireTestbed, serviceNetworking, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
@@ -110,7 +110,7 @@ describeOrSkip('serving on the test bed', skip, function () {
     assert.equal(ing.spec.rules[0].http.paths[0].path, '/mcp')
   })
 
-  it('kaos mcp token prints the token; invoke sends it; the server refuses calls without it; endpoints shows https://host/mcp and --check counts both pods', async function () {
+  it('kaos mcp token prints the token (or says it may not read it); invoke sends it; the server refuses calls without it; endpoints shows https://host/mcp and --check counts both pods', async function () {
     const [plain, asJson, listed] = await Promise.all([kaos(['mcp', 'token', 'calc'], ns), kaos(['mcp', 'token', 'calc', '--json'], ns), kaos(['mcp', 'invoke', 'calc', '--json'], ns)])
     token = ok(plain).stdout.trim()
     assert.match(token, /^[A-Za-z0-9_-]{32}$/)
@@ -124,6 +124,16 @@ describeOrSkip('serving on the test bed', skip, function () {
     assert.equal(ok(sum).stdout.trim(), '7')
     assert.equal(JSON.parse(ok(endpoints).stdout).endpoints[0].external, 'https://calc.example.com/mcp')
     assert.deepEqual(JSON.parse(ok(checked).stdout).endpoints.find((x: any) => x.name === 'calc').check, {ok: true, readyPods: 2, checkedPods: 2, tools: 2, protocolVersion: '2025-11-25'})
+
+    // Someone who may read the Deployment but not the Secret is told so (exit 3), not handed nothing.
+    kubectl('create', 'serviceaccount', 'viewer', '-n', ns)
+    kubectl('create', 'role', 'deployment-reader', '--verb=get,list', '--resource=deployments', '-n', ns)
+    kubectl('create', 'rolebinding', 'viewer', '--role=deployment-reader', `--serviceaccount=${ns}:viewer`, '-n', ns)
+    const server = /server: (\S+)/.exec(kubectl('config', 'view', '--minify'))![1]
+    const viewer = writeKubeconfig(server, {token: kubectl('create', 'token', 'viewer', '-n', ns).trim(), namespace: ns, caFrom: KC})
+    const denied = await runCli(['mcp', 'token', 'calc', '--kubeconfig', viewer])
+    assert.equal(denied.code, 3, denied.stderr)
+    assert.equal(denied.error, `cannot read Secret ${ns}/mcpserver-calc-auth, which holds the bearer token of MCPServer "calc": forbidden`)
 
     // The server itself checks the token (this checkout's rawpython: MCP_AUTH_TOKEN).
     const version = readFileSync(join(ROOT, 'runtimes', 'rawpython', 'VERSION'), 'utf8').trim()

@@ -41,7 +41,7 @@ export async function authTokens(cluster: Cluster, docs: KaosDoc[], registry: Re
  * its token env refers to (kaos's own `mcpserver-<name>-auth` by default). `warning` says why
  * there is none when the caller should tell the user.
  */
-export async function readBearerToken(cluster: Cluster, deployment: any, runtime: Runtime, name: string, namespace: string): Promise<{token?: string; warning?: string}> {
+export async function readBearerToken(cluster: Cluster, deployment: any, runtime: Runtime, name: string, namespace: string): Promise<{token?: string; warning?: string; forbidden?: boolean}> {
   const auth = runtimeAuth(runtime)
   if (!auth) return {}
   const containers: any[] = deployment.spec?.template?.spec?.containers ?? []
@@ -57,6 +57,6 @@ export async function readBearerToken(cluster: Cluster, deployment: any, runtime
     return {warning: `the bearer token of MCPServer "${name}" is not in Secret ${namespace}/${ref.name} (key ${ref.key}); calling without it`}
   } catch (error) {
     if ((error as KaosError).code !== 'FORBIDDEN') throw error
-    return {warning: `cannot read Secret ${namespace}/${ref.name} for the bearer token of MCPServer "${name}" (forbidden); pass --header Authorization="Bearer <token>"`}
+    return {forbidden: true, warning: `cannot read Secret ${namespace}/${ref.name} for the bearer token of MCPServer "${name}" (forbidden); pass --header Authorization="Bearer <token>"`}
   }
 }

@@ -21,6 +21,9 @@ export const ROOTS = {
   'v1/ConfigMap': 'V1ConfigMap',
   'v1/Secret': 'V1Secret',
   'v1/ServiceAccount': 'V1ServiceAccount',
+  'policy/v1/PodDisruptionBudget': 'V1PodDisruptionBudget',
+  'networking.k8s.io/v1/NetworkPolicy': 'V1NetworkPolicy',
+  'networking.k8s.io/v1/Ingress': 'V1Ingress',
 }
 const PRIMITIVES = new Set(['string', 'number', 'boolean', 'Date', 'any', 'object', 'IntOrString'])
 

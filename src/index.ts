@@ -23,6 +23,7 @@ import ModelapiLogs from './commands/modelapi/logs.js'
 import ModelapiDelete from './commands/modelapi/delete.js'
 import McpEndpoints from './commands/mcp/endpoints.js'
 import McpInvoke from './commands/mcp/invoke.js'
+import McpToken from './commands/mcp/token.js'
 import AgentInvoke from './commands/agent/invoke.js'
 import AgentCard from './commands/agent/card.js'
 import AgentStatus from './commands/agent/status.js'
@@ -85,6 +86,7 @@ export const COMMANDS = {
   'modelapi:delete': ModelapiDelete,
   'mcp:endpoints': McpEndpoints,
   'mcp:invoke': McpInvoke,
+  'mcp:token': McpToken,
   'agent:invoke': AgentInvoke,
   'agent:card': AgentCard,
   'agent:status': AgentStatus,

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import hmac
 import inspect
 import json
 import linecache
@@ -597,6 +598,19 @@ class Security:
     allowed_origins: list[str] = field(default_factory=list)
     any_origin: bool = False
     allowed_hosts: list[str] = field(default_factory=list)
+    # MCP_AUTH_TOKEN: every request to the MCP endpoint must carry
+    # `Authorization: Bearer <token>` (kaos sets it when it exposes the server
+    # outside the cluster); the probes stay open to the kubelet.
+    auth_token: str | None = None
+
+    def authorized(self, authorization: str | None) -> bool:
+        if self.auth_token is None:
+            return True
+        if authorization is None:
+            return False
+        scheme, _, credentials = authorization.strip().partition(" ")
+        # Compared in constant time, so the answer's timing says nothing about the token.
+        return scheme.lower() == "bearer" and hmac.compare_digest(credentials.strip().encode(), self.auth_token.encode())
 
     def origin_ok(self, origin: str | None) -> bool:
         if origin is None or self.any_origin:
@@ -630,10 +644,16 @@ def security_from_env(env: dict[str, str] | os._Environ[str]) -> Security:
     `:*` for any port."""
     origins = _split_list(env.get("MCP_ALLOWED_ORIGINS", ""))
     hosts = _split_list(env.get("MCP_ALLOWED_HOSTS", ""))
+    token = env.get("MCP_AUTH_TOKEN")
+    if token is not None and not token.strip():
+        # Set but empty (an empty Secret key): serving without a check would
+        # be the opposite of what was asked.
+        raise LoadError("MCP_AUTH_TOKEN is set but empty: give it the bearer token clients send, or unset it")
     return Security(
         allowed_origins=[o for o in origins if o != "*"],
         any_origin="*" in origins,
         allowed_hosts=[] if "*" in hosts else hosts,
+        auth_token=token.strip() if token is not None else None,
     )
 
 
@@ -688,6 +708,13 @@ def guard(app: ASGIApp, security: Security, *, stateless: bool) -> ASGIApp:
                 log.warning("refused a request with Host %r", host)
                 message = f"Invalid Host header: {host!r} is not allowed (list it in MCP_ALLOWED_HOSTS)"
                 await _send_json(send, 421, _rpc_error(message))
+                return
+            if not security.authorized(_header(scope, b"authorization")):
+                given = _header(scope, b"authorization") is not None
+                log.warning("refused a request to %s: %s bearer token", MCP_PATH, "wrong" if given else "no")
+                message = "Unauthorized: this server needs Authorization: Bearer <token> (the token kaos generated: kaos mcp token NAME)"
+                challenge = b'Bearer realm="mcp", error="invalid_token"' if given else b'Bearer realm="mcp"'
+                await _send_json(send, 401, _rpc_error(message), [(b"www-authenticate", challenge)])
                 return
             if stateless and scope.get("method") == "GET":
                 message = "Method Not Allowed: this server is stateless and has no server-to-client stream"

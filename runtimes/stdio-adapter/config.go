@@ -30,6 +30,9 @@ type config struct {
 	clientCaps     json.RawMessage
 	command        []string
 	showVersion    bool
+	// authToken: requests to the MCP path must send it as a bearer token. Only from the
+	// environment (KAOS_ADAPTER_AUTH_TOKEN): a flag would show it in the process list.
+	authToken string
 }
 
 const usageText = `kaos-stdio-adapter serves MCP streamable HTTP for an MCP server that speaks stdio.
@@ -37,11 +40,14 @@ const usageText = `kaos-stdio-adapter serves MCP streamable HTTP for an MCP serv
 Usage:
   kaos-stdio-adapter [flags] -- COMMAND [ARGS...]
   kaos-stdio-adapter install DIR     copy this executable into DIR (for an init container)
+  kaos-stdio-adapter probe [--url URL] [--bearer-env NAME] [--timeout 4s]
+                                     a readiness probe that speaks MCP (initialize, tools/list)
   kaos-stdio-adapter --version
 
 COMMAND is executed directly (never through a shell). Every flag can also be set through
 the environment variable named after it (KAOS_ADAPTER_MAX_SESSIONS for --max-sessions);
-the port also through PORT. Flags win over the environment.
+the port also through PORT. Flags win over the environment. KAOS_ADAPTER_AUTH_TOKEN (no flag):
+requests to the MCP path must carry Authorization: Bearer <that token>.
 
 Flags:
 `
@@ -89,6 +95,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	c.host = *host
 	c.path = *path
+	c.authToken = strings.TrimSpace(getenv(envPrefix + "AUTH_TOKEN"))
 	c.mode = *mode
 	c.command = fs.Args()
 

@@ -41,6 +41,14 @@ func run(args []string) int {
 	if len(args) > 0 && args[0] == "install" {
 		return install(args[1:])
 	}
+	if len(args) > 0 && args[0] == "probe" {
+		return probeMain(args[1:], os.Stdout)
+	}
+	// Set but empty (an empty Secret key): serving unchecked would be the opposite of what was asked.
+	if v, ok := os.LookupEnv(envPrefix + "AUTH_TOKEN"); ok && strings.TrimSpace(v) == "" {
+		fmt.Fprintf(os.Stderr, "kaos-stdio-adapter: %sAUTH_TOKEN is set but empty: give it the bearer token clients send, or unset it\n", envPrefix)
+		return 2
+	}
 	cfg, err := parseConfig(args, os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

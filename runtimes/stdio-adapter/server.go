@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,6 +191,16 @@ func httpError(w http.ResponseWriter, status int, code int, msg string) {
 	w.Write(errorResponse(nil, code, msg))
 }
 
+// authorized: no token configured, or the request's bearer token (compared in constant time).
+// Only the MCP path is guarded: the kubelet's probes carry no credentials.
+func (s *server) authorized(header string) bool {
+	if s.cfg.authToken == "" {
+		return true
+	}
+	scheme, cred, _ := strings.Cut(strings.TrimSpace(header), " ")
+	return strings.EqualFold(scheme, "bearer") && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(cred)), []byte(s.cfg.authToken)) == 1
+}
+
 // originAllowed: no Origin (non-browser clients), a loopback origin, or one on the allow-list.
 // A browser page on another site must not drive the server (DNS rebinding).
 func (s *server) originAllowed(origin string) bool {
@@ -238,6 +249,15 @@ func accepts(header string, types ...string) bool {
 func (s *server) handleMCP(w http.ResponseWriter, r *http.Request) {
 	if !s.originAllowed(r.Header.Get("Origin")) {
 		httpError(w, http.StatusForbidden, codeServer, "Forbidden: Origin "+r.Header.Get("Origin")+" is not allowed (add it to --allowed-origins)")
+		return
+	}
+	if !s.authorized(r.Header.Get("Authorization")) {
+		challenge := `Bearer realm="mcp"`
+		if r.Header.Get("Authorization") != "" {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		httpError(w, http.StatusUnauthorized, codeServer, "Unauthorized: this server needs Authorization: Bearer <token> (the token kaos generated: kaos mcp token NAME)")
 		return
 	}
 	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" && !knownProtocols[v] {

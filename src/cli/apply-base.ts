@@ -19,6 +19,7 @@ export interface DeployResult {
   applied?: Array<{kind: string; name: string; namespace?: string; action: string}>
   pruned?: Array<{kind: string; name: string; namespace?: string}>
   ready?: unknown[]
+  verified?: unknown[]
 }
 
 /** Flags of everything that applies documents: how it runs, not what it applies. */
@@ -36,7 +37,8 @@ export const applyFlags = {
   output: Flags.string({char: 'o', description: 'Output format for --dry-run', options: ['yaml', 'json'], default: 'yaml'}),
   'output-dir': Flags.string({description: 'Write one YAML file per rendered object plus kustomization.yaml to this directory (implies --dry-run=client)'}),
   force: Flags.boolean({description: 'Let --create-yaml and --output-dir overwrite existing files'}),
-  wait: Flags.boolean({description: 'Wait until the workloads are ready'}),
+  wait: Flags.boolean({description: 'Wait until the workloads are ready (MCP servers: until each Ready pod answers an MCP handshake and tools/list)'}),
+  verify: Flags.boolean({description: 'With --wait, check that MCP answers on each Ready pod (--no-verify: Kubernetes readiness only)', allowNo: true, default: true}),
   // --wait-timeout: upstream KAOS's spelling (whole seconds), which a bare number here also means.
   timeout: Flags.string({description: 'How long the whole deploy may take, --wait included (e.g. 90s, 5m; a bare number is seconds)', default: '5m', aliases: ['wait-timeout']}),
   'force-conflicts': Flags.boolean({description: 'Take over fields owned by another field manager'}),
@@ -53,6 +55,7 @@ export interface ApplyFlagValues {
   'output-dir'?: string
   force?: boolean
   wait?: boolean
+  verify?: boolean
   timeout: string
   'force-conflicts'?: boolean
   'create-namespace'?: boolean
@@ -144,6 +147,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
           systemNamespace: flags['system-namespace'],
           dryRun: dryRun === 'server' ? 'server' : undefined,
           wait: flags.wait,
+          verify: flags.verify,
           timeout: flags.timeout,
           forceConflicts: flags['force-conflicts'],
           createNamespace: flags['create-namespace'],
@@ -164,6 +168,19 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
         for (const a of outcome.applied) this.log(`${a.kind.toLowerCase()}/${a.name} ${a.action}${suffix}`)
         for (const r of outcome.pruned) this.log(`${r.kind.toLowerCase()}/${r.name} pruned${suffix}`)
         for (const r of outcome.ready ?? []) this.log(`deployment/${r.name} ready (${r.readyReplicas}/${r.replicas})`)
+        if (!outcome.dryRun)
+          for (const d of docs)
+            if (d.kind === 'MCPServer' && d.spec.expose?.auth === 'bearer')
+              this.note(`mcpserver/${d.metadata.name}: callers at ${d.spec.expose.host} send its bearer token: kaos mcp token ${d.metadata.name} -n ${d.metadata.namespace ?? outcome.namespace}`)
+        for (const v of outcome.verified ?? []) {
+          if (v.pods.length === 0) {
+            this.log(`mcpserver/${v.name}: no Ready pod to check`)
+            continue
+          }
+          const which = v.pods.length === v.readyPods ? `all ${v.readyPods} Ready pod${v.readyPods === 1 ? '' : 's'}` : `${v.pods.length} of ${v.readyPods} Ready pods (picked at random)`
+          const p = v.pods[0]
+          this.log(`mcpserver/${v.name} answers MCP on ${which}: ${p.tools} tool${p.tools === 1 ? '' : 's'}${p.protocolVersion ? `, protocol ${p.protocolVersion}` : ''}`)
+        }
       }
       return {documents: docs, ...outcome}
     } catch (error) {

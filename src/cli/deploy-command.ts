@@ -24,6 +24,20 @@ export const deployFlags = {
   'env-from-secret': Flags.string({description: 'Load every key of a Secret as environment variables (repeatable)', multiple: true}),
   sa: Flags.string({description: 'Service account the pods run as'}),
   replicas: Flags.integer({description: 'Number of replicas', min: 0}),
+  'network-policy': Flags.boolean({
+    description: 'Render a NetworkPolicy: ingress only on the served port, egress to DNS and what the runtime declares (spec.networkPolicy; default: the registry\'s defaults.networkPolicy). Enforced only by a CNI that implements NetworkPolicy',
+    allowNo: true,
+  }),
+}
+
+/** `--expose` and its companions: MCP servers and agents. */
+export const exposeFlags = {
+  expose: Flags.string({description: 'A way in from outside the cluster: an Ingress or a Gateway API HTTPRoute (spec.expose)', options: ['ingress', 'httproute']}),
+  host: Flags.string({description: 'With --expose: the host name clients use, e.g. mcp.example.com'}),
+  'tls-secret': Flags.string({description: 'With --expose ingress: the Secret with the TLS certificate for --host'}),
+  'ingress-class': Flags.string({description: 'With --expose ingress: the IngressClass (default: the cluster\'s default class)'}),
+  gateway: Flags.string({description: 'With --expose httproute: the Gateway to attach to, NAME or NAME/NAMESPACE'}),
+  'no-auth': Flags.boolean({description: 'With --expose: no bearer token; anyone who reaches --host can call the server (kaos warns)'}),
 }
 
 /**

@@ -1,4 +1,7 @@
+import {setMaxListeners} from 'node:events'
+
 import {type AppliedObject, applyAll, applyObject, readLive, refOf, validateAll} from './cluster/apply.js'
+import {apiServerAddresses} from './cluster/api-server.js'
 import {authTokens} from './cluster/auth-tokens.js'
 import {Cluster} from './cluster/client.js'
 import {createNamespace, missingNamespaces} from './cluster/namespaces.js'
@@ -20,6 +23,18 @@ import {checkRenderedObjects} from './k8s-schema.js'
 import {ANNOTATION_ENDPOINT, LABEL_KIND, LABEL_NAME, podSelector} from './names.js'
 import type {Registry, RegistrySource} from './registry.js'
 import {type KubernetesObject, namespaceFor, render, sortForApply, plainObjects} from './render/index.js'
+import {egressOf} from './serving.js'
+import {type McpVerification, verifyMcpServer} from './verify.js'
+
+/** Whether a document's NetworkPolicy must let its server reach the API server. */
+function needsApiServer(docs: KaosDoc[], registry: Registry): boolean {
+  return docs.some((d) => {
+    if (d.kind !== 'MCPServer' || !(d.spec.networkPolicy ?? registry.defaults.networkPolicy)) return false
+    const rt = registry.runtimes.get(d.spec.runtime)
+    const {egress} = rt ? egressOf(d, rt) : {egress: 'any' as const}
+    return typeof egress === 'object' && egress.apiServer
+  })
+}
 
 /** Time allowed after --timeout to explain a timeout (the pods' events and logs). */
 export const REPORT_GRACE_MS = 2000
@@ -32,6 +47,8 @@ export interface DeployOptions {
   systemNamespace: string
   dryRun?: 'server'
   wait?: boolean
+  /** With wait: check that each Ready pod of an MCPServer answers MCP (default true). */
+  verify?: boolean
   timeout?: string
   forceConflicts?: boolean
   createNamespace?: boolean
@@ -69,6 +86,8 @@ export interface DeployOutcome {
   pruned: ObjectRef[]
   warnings: string[]
   ready?: WaitResult[]
+  /** MCPServers whose Ready pods answered initialize and tools/list (with wait and verify). */
+  verified?: McpVerification[]
 }
 
 /** The port in a workload's endpoint annotation (`http://modelapi-x.ns.svc.cluster.local:11434`). */
@@ -142,6 +161,8 @@ export async function deploy(docs: AnyDoc[], opts: DeployOptions, hooks: DeployH
   const deadlineAt = Date.now() + timeoutMs
   // A little past --timeout, so that a wait that times out can still ask why (events, logs).
   const deadline = AbortSignal.timeout(timeoutMs + REPORT_GRACE_MS)
+  // Every request and MCP check of the deploy listens on it: dozens at once is expected.
+  setMaxListeners(0, deadline)
   const cluster = Cluster.connect({...opts, deadline})
   const dryRun = opts.dryRun === 'server'
   const warnings: string[] = []
@@ -175,16 +196,18 @@ export async function deploy(docs: AnyDoc[], opts: DeployOptions, hooks: DeployH
     const gatewayNamespaces = [
       ...new Set(workloads.filter((d) => d.kind === 'MCPServer' && registry.runtimes.get(d.spec.runtime)?.gateway).map(namespaceOf)),
     ]
-    const [tokens, stored, gatewayChecks] = await Promise.all([
+    // Only a NetworkPolicy that lets a server reach the API server needs its addresses.
+    const [tokens, stored, gatewayChecks, apiServer] = await Promise.all([
       authTokens(cluster, workloads, registry, namespaceOf),
       gatewayNamespaces.length > 0 ? readStoredCatalog(cluster, gatewayNamespaces, warnings) : undefined,
       gatewayChecksFor(docs, registry),
+      needsApiServer(workloads, registry) ? apiServerAddresses(cluster) : undefined,
     ])
     if (stored && opts.withoutStored?.length) {
       const drop = new Set(opts.withoutStored)
       stored.catalog = stored.catalog.filter((d) => !drop.has(`${d.kind}/${d.metadata.namespace}/${d.metadata.name}`))
     }
-    const rendered = render(docs, {...ctx, registry, authTokens: tokens, ...ports, stored: stored ?? {catalog: [], mcpServers: []}, gatewayChecks})
+    const rendered = render(docs, {...ctx, registry, authTokens: tokens, ...ports, stored: stored ?? {catalog: [], mcpServers: []}, gatewayChecks, apiServer})
     const objects = [...sortForApply(plain), ...rendered.objects]
     // What the API server would refuse is refused here, before anything is written.
     checkRenderedObjects(objects, docs)
@@ -255,6 +278,13 @@ export async function deploy(docs: AnyDoc[], opts: DeployOptions, hooks: DeployH
         return {name: dep.metadata.name, namespace: ns, selector: podSelector(d.kind, d.metadata.name)}
       })
       outcome.ready = await waitForDeployments(cluster, targets, {timeoutMs: Math.max(0, deadlineAt - Date.now()), onProgress: (t, text) => progress(`deployment/${t.name}: ${text}`)})
+      if (opts.verify !== false) {
+        const mcp = docs.filter((d) => d.kind === 'MCPServer')
+        if (mcp.length > 0) progress(`checking that MCP answers on the Ready pods of ${mcp.map((d) => d.metadata.name).join(', ')}`)
+        outcome.verified = await Promise.all(
+          mcp.map((d) => verifyMcpServer(cluster, d.metadata.name, namespaceOf(d), {registry, systemNamespace: opts.systemNamespace, deadlineAt, log: progress, signal: deadline})),
+        )
+      }
     }
     return outcome
   } catch (error) {

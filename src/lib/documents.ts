@@ -1,9 +1,11 @@
 import {parseAllDocuments} from 'yaml'
 import {z} from 'zod'
 
+import {EgressSchema} from './egress.js'
 import {invalid} from './errors.js'
 import {DNS1123_LABEL, DNS_LABEL_TEXT, DNS_SUBDOMAIN_TEXT, INT32_MAX, QUANTITY_TEXT, imageProblem, isConfigKey, isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName, isQuantity} from './k8s-values.js'
 import type {Registry, Runtime} from './registry.js'
+import {runtimeAuth, sessionsOf} from './serving.js'
 import {firstIssue, issueText} from './schema-issues.js'
 import {didYouMean, didYouMeanText} from './suggest.js'
 
@@ -105,8 +107,29 @@ const common = {
   podSpec: PodSpecSchema.optional(),
   replicas: z.number().int().min(0).max(INT32_MAX).optional(),
   serviceAccountName: objectRefName.optional(),
+  /** Render a NetworkPolicy (default: the registry's defaults.networkPolicy, else false). */
+  networkPolicy: z.boolean().optional(),
 }
 
+/** A host name an Ingress or HTTPRoute routes: a DNS name, or a wildcard as the first label. */
+const exposeHost = z
+  .string()
+  .refine((h) => /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(h) && h.length <= 253, 'must be a DNS name with a dot, such as mcp.example.com (lowercase; *.example.com for a wildcard)')
+
+/** A way in from outside the cluster (`--expose`). */
+export const ExposeSchema = z.strictObject({
+  type: z.enum(['ingress', 'httproute']),
+  host: exposeHost,
+  /** Ingress: the Secret with the TLS certificate for `host`. */
+  tlsSecret: objectRefName.optional(),
+  /** Ingress: spec.ingressClassName (default: the cluster's default class). */
+  ingressClassName: objectRefName.optional(),
+  /** HTTPRoute: the Gateway it attaches to (namespace: the workload's when left out). */
+  gateway: z.strictObject({name: objectRefName, namespace: z.string().refine(isDnsLabel, DNS_LABEL_TEXT).optional()}).optional(),
+  /** `bearer`: callers need the token of `kaos mcp token NAME`; `none`: anyone who reaches the host. */
+  auth: z.enum(['bearer', 'none']).default('bearer'),
+})
+export type Expose = z.output<typeof ExposeSchema>
 // Fields of upstream KAOS's types (operator/api/v1alpha1/*_types.go) that every kind shares.
 // What kaos does with each is in upstream.ts and the README's "Coming from upstream KAOS".
 /** OpenTelemetry: rendered as the OTEL_* env the upstream operator sets. */
@@ -128,6 +151,11 @@ export type Telemetry = z.output<typeof TelemetrySchema>
 export const MCPServerSpecSchema = z.strictObject({
   runtime: z.string().min(1),
   params: z.string().optional(),
+  /** Overrides the runtime's `sessions` (custom images, rawpython with MCP_STATELESS=0). */
+  sessions: z.enum(['stateless', 'sticky']).optional(),
+  /** Overrides the runtime's `egress` (rawpython tools that need the network, custom images). */
+  egress: EgressSchema.optional(),
+  expose: ExposeSchema.optional(),
   /** runtime gateway: the MCPTool, MCPPrompt and MCPResource documents it serves, by label. */
   toolSelector: LabelSelectorSchema.optional(),
   /** runtime gateway: MCPServers whose tools it serves too (prefixed with their name), by label. */
@@ -195,6 +223,7 @@ export const AgentSpecSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  expose: ExposeSchema.optional(),
   /** Upstream's operator holds the Deployment back until these are Ready; kaos applies in order instead. */
   waitForDependencies: z.boolean().optional(),
   gatewayRoute: GatewayRouteSchema.optional(),
@@ -539,6 +568,20 @@ export function validateAgainstRegistry(doc: AnyDoc, registry: Registry): void {
       throw invalid(`${label}: runtime "${rt.name}" speaks MCP over stdio and kaos cannot tell how to start it behind its adapter`, [
         'Give the registry entry `package: npx://PACKAGE@VERSION` (or uvx://…), or the command that starts the server in its image (`command:`).',
       ])
+    const expose = doc.spec.expose
+    if (expose) {
+      checkExpose(label, expose)
+      if (expose.auth === 'bearer' && !runtimeAuth(rt))
+        throw invalid(`${label}: runtime "${rt.name}" cannot check a bearer token itself, so kaos will not expose it with one (spec.expose.auth: bearer)`, [
+          'Put an authenticating proxy or gateway of your own in front and pass --no-auth (spec.expose.auth: none), or declare `auth` in the runtime when the server checks tokens.',
+        ])
+      const replicas = doc.spec.replicas ?? 1
+      if (sessionsOf(doc, rt) === 'sticky' && replicas > 1)
+        throw invalid(
+          `${label}: runtime "${rt.name}" keeps MCP sessions in memory (sessions: sticky), and ${replicas} replicas behind ${expose.type === 'ingress' ? 'an Ingress' : 'an HTTPRoute'} would break them: Ingress controllers and Gateways pick a pod per request and ignore the Service's ClientIP affinity`,
+          ['Expose one replica, or a server that keeps no sessions (spec.sessions: stateless if yours is).'],
+        )
+    }
     const env = new Set((doc.spec.container?.env ?? []).map((e) => e.name))
     const hasEnvFrom = (doc.spec.container?.envFrom ?? []).length > 0
     const missing = rt.requiredEnv.filter((n) => !env.has(n))
@@ -557,6 +600,24 @@ export function validateAgainstRegistry(doc: AnyDoc, registry: Registry): void {
   if (doc.kind === 'Agent') {
     const self = (doc.spec.agentNetwork?.access ?? []).includes(doc.metadata.name)
     if (self) throw invalid(`${label}: spec.agentNetwork.access lists the agent itself`)
+    if (doc.spec.expose) {
+      checkExpose(label, doc.spec.expose)
+      if (doc.spec.expose.auth === 'bearer')
+        throw invalid(`${label}: the agent checks no bearer token itself, so kaos will not expose it with one (spec.expose.auth: bearer)`, [
+          'Put an authenticating proxy or gateway of your own in front and pass --no-auth (spec.expose.auth: none).',
+        ])
+    }
+  }
+}
+
+/** The fields each way in needs, and those it cannot use. */
+function checkExpose(label: string, e: Expose): void {
+  if (e.type === 'httproute') {
+    if (!e.gateway) throw invalid(`${label}: spec.expose.type httproute needs spec.expose.gateway (the Gateway the route attaches to)`, ['Pass --gateway NAME/NAMESPACE.'])
+    if (e.tlsSecret) throw invalid(`${label}: spec.expose.tlsSecret is for type ingress; an HTTPRoute's TLS is its Gateway listener's`, ['Configure the certificate on the Gateway, and drop --tls-secret.'])
+    if (e.ingressClassName) throw invalid(`${label}: spec.expose.ingressClassName is for type ingress`)
+  } else if (e.gateway) {
+    throw invalid(`${label}: spec.expose.gateway is for type httproute`, ['Use --expose httproute with --gateway, or drop --gateway.'])
   }
 }
 

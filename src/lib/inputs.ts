@@ -103,6 +103,41 @@ export interface CommonWorkloadFlags {
   'env-from-secret'?: string[]
   sa?: string
   replicas?: number
+  'network-policy'?: boolean
+}
+
+/** `--expose ingress|httproute --host H [--tls-secret S] [--ingress-class C] [--gateway NAME[/NAMESPACE]] [--no-auth]`. */
+export interface ExposeFlags {
+  expose?: string
+  host?: string
+  'tls-secret'?: string
+  'ingress-class'?: string
+  gateway?: string
+  'no-auth'?: boolean
+}
+
+/** The spec.expose the flags describe (checked with the document), or undefined without --expose. */
+export function exposeFromFlags(f: ExposeFlags): Record<string, unknown> | undefined {
+  const extra = (['host', 'tls-secret', 'ingress-class', 'gateway', 'no-auth'] as const).filter((k) => f[k] !== undefined && f[k] !== false)
+  if (!f.expose) {
+    if (extra.length > 0) throw invalid(`--${extra[0]} goes with --expose ingress|httproute`, ['For example: --expose ingress --host mcp.example.com'])
+    return undefined
+  }
+  if (!f.host) throw invalid(`--expose ${f.expose} needs --host (the name clients use, e.g. mcp.example.com)`)
+  let gateway: Record<string, string> | undefined
+  if (f.gateway !== undefined) {
+    const [name, namespace, ...rest] = f.gateway.split('/')
+    if (!name || rest.length > 0 || namespace === '') throw invalid(`--gateway "${f.gateway}" must be NAME or NAME/NAMESPACE (the Gateway the route attaches to)`)
+    gateway = {name, ...(namespace ? {namespace} : {})}
+  }
+  return {
+    type: f.expose,
+    host: f.host,
+    ...(f['tls-secret'] ? {tlsSecret: f['tls-secret']} : {}),
+    ...(f['ingress-class'] ? {ingressClassName: f['ingress-class']} : {}),
+    ...(gateway ? {gateway} : {}),
+    ...(f['no-auth'] ? {auth: 'none'} : {}),
+  }
 }
 
 function containerFromFlags(f: CommonWorkloadFlags) {
@@ -127,11 +162,12 @@ function docFromParts(kind: Kind, name: string, namespace: string | undefined, s
       ...(container ? {container} : {}),
       ...(f.sa ? {serviceAccountName: f.sa} : {}),
       ...(f.replicas === undefined ? {} : {replicas: f.replicas}),
+      ...(f['network-policy'] === undefined ? {} : {networkPolicy: f['network-policy']}),
     },
   }
 }
 
-export interface McpFlags extends CommonWorkloadFlags {
+export interface McpFlags extends CommonWorkloadFlags, ExposeFlags {
   runtime?: string
   arg?: string[]
   params?: string
@@ -144,14 +180,15 @@ export function mcpServerFromFlags(name: string, f: McpFlags): MCPServerDoc {
   if (f.params !== undefined && f['params-file']) throw invalid('--params and --params-file are mutually exclusive', ['Give one of them.'])
   let params = f.params
   if (f['params-file']) params = readInputFile(f['params-file'], '--params-file')
-  const spec = {runtime: f.runtime, ...(params === undefined ? {} : {params})}
+  const expose = exposeFromFlags(f)
+  const spec = {runtime: f.runtime, ...(params === undefined ? {} : {params}), ...(expose ? {expose} : {})}
   const doc = docFromParts('MCPServer', name, undefined, spec, f) as {spec: {container?: Record<string, unknown>}}
   // Like a container's args: they replace the runtime's defaults (a stdio server's go after its command).
   if (f.arg?.length) doc.spec.container = {...doc.spec.container, args: f.arg}
   return parseDocument(doc, `NAME "${name}"`) as MCPServerDoc
 }
 
-export interface AgentFlags extends CommonWorkloadFlags {
+export interface AgentFlags extends CommonWorkloadFlags, ExposeFlags {
   'model-api'?: string
   model?: string
   'mcp-server'?: string[]
@@ -169,13 +206,15 @@ export function agentFromFlags(name: string, f: AgentFlags): AgentDoc {
     ...(f.instructions ? {instructions: f.instructions} : {}),
     ...(f['max-steps'] ? {reasoningLoopMaxSteps: f['max-steps']} : {}),
   }
-  const spec = {
+  const spec: Record<string, unknown> = {
     modelAPI: f['model-api'],
     model: f.model,
     mcpServers: f['mcp-server'] ?? [],
     ...(f.peer?.length ? {agentNetwork: {access: f.peer}} : {}),
     ...(Object.keys(config).length > 0 ? {config} : {}),
   }
+  const expose = exposeFromFlags(f)
+  if (expose) spec.expose = expose
   return parseDocument(docFromParts('Agent', name, undefined, spec, f), `NAME "${name}"`) as AgentDoc
 }
 

@@ -10,6 +10,9 @@
 // Loaded only by commands that render (deploy, dry run, --output-dir): ~0.9 MB of validators
 // stay off every other command's startup.
 import {Deployment} from 'kubernetes-models/apps/v1/Deployment'
+import {Ingress} from 'kubernetes-models/networking.k8s.io/v1/Ingress'
+import {NetworkPolicy} from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
+import {PodDisruptionBudget} from 'kubernetes-models/policy/v1/PodDisruptionBudget'
 import {ConfigMap} from 'kubernetes-models/v1/ConfigMap'
 import {Secret} from 'kubernetes-models/v1/Secret'
 import {Service} from 'kubernetes-models/v1/Service'
@@ -51,6 +54,10 @@ const MODELS: Record<string, Validatable> = {
   'v1/ConfigMap': ConfigMap,
   'v1/Secret': Secret,
   'v1/ServiceAccount': ServiceAccount,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  // HTTPRoute is a CRD (Gateway API): only the API server that has it installed can check it.
 }
 
 /** One problem in one rendered object; `path` is the rendered object's field path. */

@@ -5,6 +5,7 @@ import {join, resolve} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {z} from 'zod'
 
+import {EgressSchema} from './egress.js'
 import {firstIssue, issueText} from './schema-issues.js'
 import {invalid} from './errors.js'
 import {readInputFile} from './files.js'
@@ -44,12 +45,31 @@ export const RuntimeSchema = z.strictObject({
     .transform((t) => (t === 'streamable-http' ? 'http' : t)),
   requiredEnv: z.array(envName).default([]),
   env: z.record(envName, z.string()).default({}),
+  /**
+   * Bearer tokens the server checks itself. `always` (slack): kaos generates a token for every
+   * deploy. `exposed` (rawpython, kaos's stdio adapter): the server checks one only when the
+   * variable is set, which kaos does when it exposes the server outside the cluster.
+   */
   auth: z
     .strictObject({
       type: z.literal('bearer'),
       tokenEnv: envName,
+      when: z.enum(['always', 'exposed']).default('always'),
     })
     .optional(),
+  /**
+   * Readiness: `mcp` means Ready only when MCP answers (see render/probes.ts for what kaos renders
+   * per image); `http` probes readyPath (else healthPath); `tcp` only the port. Default: http
+   * when a path is declared, else tcp.
+   */
+  probe: z.enum(['mcp', 'http', 'tcp']).optional(),
+  /**
+   * `stateless`: any replica answers any request (no Mcp-Session-Id kept in memory). `sticky`:
+   * sessions live in one process, so replicas need the client to come back to the same pod.
+   */
+  sessions: z.enum(['stateless', 'sticky']).default('sticky'),
+  /** What the server connects to, for `--network-policy` (default: any, with a warning). */
+  egress: EgressSchema.optional(),
   source: z.string().optional(),
   /** `required`: the workload needs a service account with RBAC (kubernetes runtime). */
   serviceAccount: z.enum(['required', 'optional']).default('optional'),
@@ -100,6 +120,8 @@ export const RegistryFileSchema = z.strictObject({
     .strictObject({
       /** Registry (and path) of kaos's own images: `kaos system install --image-registry`. */
       imageRegistry: imageRegistrySchema.optional(),
+      /** Render a NetworkPolicy for every workload whose document does not say (`spec.networkPolicy`). */
+      networkPolicy: z.boolean().optional(),
       agent: ImageDefault.partial().optional(),
       modelAPI: z
         .strictObject({
@@ -130,6 +152,8 @@ export interface ImageDefaults {
 export interface Defaults {
   /** Where kaos's own images are pulled from (and pushed to by `kaos system images build --push`). */
   imageRegistry: string
+  /** NetworkPolicies for documents that do not say (`spec.networkPolicy`); false unless a source sets it. */
+  networkPolicy: boolean
   agent: ImageDefaults
   modelAPI: {proxy: ImageDefaults; hosted: ImageDefaults}
 }
@@ -165,6 +189,9 @@ export function parseRegistry(doc: unknown, origin: string): RegistrySource {
       throw invalid(`registry ${origin}: runtime "${name}": image is required (or set imageFrom: container, kaosImage or package)`)
     if (r.data.package && r.data.transport !== 'stdio') throw invalid(`registry ${origin}: runtime "${name}": a package runtime speaks stdio: set transport: stdio`)
     if (r.data.paramsRequired && !r.data.paramsEnvVar) throw invalid(`registry ${origin}: runtime "${name}": paramsRequired needs paramsEnvVar (the variable the params are passed in)`)
+    if (r.data.probe === 'mcp' && r.data.transport === 'sse')
+      throw invalid(`registry ${origin}: runtime "${name}": probe: mcp speaks streamable HTTP, and this runtime serves the older HTTP+SSE transport`, ['Use probe: http with a healthPath, or leave probe out.'])
+    if (r.data.probe === 'http' && !r.data.readyPath && !r.data.healthPath) throw invalid(`registry ${origin}: runtime "${name}": probe: http needs readyPath or healthPath`)
     runtimes[name] = r.data
   }
   return {origin, runtimes, defaults: file.data.defaults}
@@ -232,6 +259,7 @@ export function mergeRegistry(sources: RegistrySource[], warnings: string[] = []
   const runtimes = new Map<string, Runtime>()
   const defaults: Defaults = {
     imageRegistry: DEFAULT_IMAGE_REGISTRY,
+    networkPolicy: false,
     agent: {image: '', port: 8000},
     modelAPI: {proxy: {image: '', port: 8000}, hosted: {image: '', port: 11434}},
   }
@@ -242,6 +270,7 @@ export function mergeRegistry(sources: RegistrySource[], warnings: string[] = []
     }
     const d = src.defaults
     if (d?.imageRegistry) defaults.imageRegistry = d.imageRegistry
+    if (d?.networkPolicy !== undefined) defaults.networkPolicy = d.networkPolicy
     if (d?.agent) Object.assign(defaults.agent, d.agent)
     if (d?.modelAPI?.proxy) Object.assign(defaults.modelAPI.proxy, d.modelAPI.proxy)
     if (d?.modelAPI?.hosted) Object.assign(defaults.modelAPI.hosted, d.modelAPI.hosted)

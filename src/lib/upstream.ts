@@ -90,7 +90,9 @@ export function upstreamWarnings(doc: KaosDoc, runtime?: Runtime): string[] {
   const out: string[] = []
   const w = (field: string, why: string) => out.push(`${label(doc)}: ${field} ignored: ${why}`)
   const spec = doc.spec as Record<string, any>
-  if (spec.gatewayRoute) w('spec.gatewayRoute', "it configures the HTTPRoute upstream KAOS's operator makes on its Gateway; kaos makes no routes (reach workloads with kaos invoke or your own Ingress/HTTPRoute)")
+  // With spec.expose httproute, kaos makes the route and sets its timeout (render/expose.ts).
+  if (spec.gatewayRoute && spec.expose?.type !== 'httproute')
+    w('spec.gatewayRoute', "it configures the HTTPRoute upstream KAOS's operator makes on its Gateway; kaos makes a route only with spec.expose type httproute (--expose httproute --gateway G), and then sets this timeout on it")
   if (spec.security) w('spec.security', "it is the identity upstream KAOS's authorization plane uses, which kaos does not run")
   const ports = spec.container?.ports as Array<{containerPort: number}> | undefined
   const port = doc.kind === 'MCPServer' ? runtime?.port : undefined

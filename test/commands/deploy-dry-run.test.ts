@@ -178,3 +178,60 @@ describeConcurrent('kaos system runtimes', skip, 4, (it) => {
     assert.deepEqual(raw.shadows, ['builtin'])
   })
 })
+
+describeConcurrent('serving flags: --expose, --network-policy, --replicas', skip, 6, (it) => {
+  const calc = ['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--params', 'def add(a: int, b: int) -> int:\n    return a + b\n', '--dry-run', '-n', 'tools']
+  const kinds = (stdout: string) => yamlObjects(stdout).map((o) => `${o.kind}/${o.metadata.name}`)
+
+  it('--expose ingress --host --tls-secret: an Ingress, the token Secret to create, and MCP_AUTH_TOKEN from it', async () => {
+    const r = await runCli([...calc, '--expose', 'ingress', '--host', 'calc.example.com', '--tls-secret', 'calc-tls'])
+    ok(r)
+    assert.ok(kinds(r.stdout).includes('Ingress/mcpserver-calc'))
+    // Offline: no token is minted; the warning says how to create the Secret.
+    assert.match(r.stderr, /no Secret mcpserver-calc-auth rendered/)
+    const dep = yamlObjects(r.stdout).find((o) => o.kind === 'Deployment')
+    assert.deepEqual(dep.spec.template.spec.containers[0].env.find((e: any) => e.name === 'MCP_AUTH_TOKEN').valueFrom, {secretKeyRef: {name: 'mcpserver-calc-auth', key: 'token'}})
+  })
+
+  it('--expose httproute --gateway NAME/NAMESPACE; --no-auth warns', async () => {
+    const r = await runCli([...calc, '--expose', 'httproute', '--host', 'calc.example.com', '--gateway', 'public/gateways', '--no-auth'])
+    ok(r)
+    const route = yamlObjects(r.stdout).find((o) => o.kind === 'HTTPRoute')
+    assert.deepEqual(route.spec.parentRefs, [{group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateways'}])
+    assert.match(r.stderr, /exposed at calc\.example\.com without a bearer token \(--no-auth\)/)
+  })
+
+  it('bad combinations are exit 2 with one line', async () => {
+    for (const [args, re] of [
+      [['--host', 'calc.example.com'], /--host goes with --expose ingress\|httproute/],
+      [['--expose', 'ingress'], /--expose ingress needs --host/],
+      [['--expose', 'httproute', '--host', 'c.example.com', '--gateway', 'a/b/c'], /--gateway "a\/b\/c" must be NAME or NAME\/NAMESPACE/],
+      [['--expose', 'httproute', '--host', 'c.example.com'], /needs spec\.expose\.gateway/],
+    ] as Array<[string[], RegExp]>) {
+      const r = await runCli([...calc, ...args])
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.error ?? '', re)
+    }
+    const k8s = await runCli(['mcp', 'deploy', 'k8s', '--runtime', 'kubernetes', '--sa', 'r', '--expose', 'ingress', '--host', 'k.example.com', '--dry-run'])
+    assert.equal(k8s.code, 2)
+    assert.match(k8s.error ?? '', /runtime "kubernetes" cannot check a bearer token itself/)
+  })
+
+  it('--network-policy renders a NetworkPolicy (before the Deployment); with -f it belongs in the document', async () => {
+    const r = await runCli([...calc, '--network-policy'])
+    ok(r)
+    assert.deepEqual(kinds(r.stdout), ['NetworkPolicy/mcpserver-calc', 'Deployment/mcpserver-calc', 'Service/mcpserver-calc'])
+    const f = await runCli(['mcp', 'deploy', '-f', EXAMPLE, '--network-policy', '--dry-run'])
+    assert.equal(f.code, 2)
+    assert.match(f.error ?? '', /--network-policy cannot be combined with -f/)
+  })
+
+  it('--replicas 3: a PodDisruptionBudget; agents take --expose and --network-policy too', async () => {
+    const r = await runCli([...calc, '--replicas', '3'])
+    ok(r)
+    assert.ok(kinds(r.stdout).includes('PodDisruptionBudget/mcpserver-calc'))
+    const a = await runCli(['agent', 'deploy', 'helper', '--model-api', 'llm', '--model', 'gpt-4o', '--mcp-server', 'calc', '--network-policy', '--expose', 'ingress', '--host', 'helper.example.com', '--no-auth', '--dry-run'])
+    ok(a)
+    assert.deepEqual(kinds(a.stdout), ['NetworkPolicy/agent-helper', 'Deployment/agent-helper', 'Service/agent-helper', 'Ingress/agent-helper'])
+  })
+})

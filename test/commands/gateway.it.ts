@@ -400,6 +400,86 @@ spec:
     assert.ok(logs)
   })
 
+  it('exposed through an Ingress: the bearer token from the Secret kaos made is required (kaos mcp token prints it, invoke sends it); an exposed upstream gets its own token from the gateway; a NetworkPolicy read from its configuration', async function () {
+    this.timeout(150_000)
+    const ns = await newNamespace('gw-expose')
+    applyAndWait(ns, httpServiceManifest('items'), ['items'])
+    const deployed = await kaos(
+      [
+        'mcp',
+        'deploy',
+        '-f',
+        file(
+          [
+            GATEWAY('front', 'front', '  upstreamSelector: {matchLabels: {gateway: front}}\n  networkPolicy: true\n  expose: {type: ingress, host: tools.example.com}\n'),
+            TOOL('get-item', 'front', '{service: {name: items, port: 8080}, path: "/items/{{args.id}}"}', `  name: get_item\n${ID_ARG}  response: {pointer: /data}\n`),
+            `apiVersion: kaos.tools/v1alpha1
+kind: MCPServer
+metadata: {name: calc, labels: {gateway: front}}
+spec:
+  runtime: rawpython
+  expose: {type: ingress, host: calc.example.com}
+  params: |
+    def add(a: int, b: int) -> int:
+        \"\"\"Add two numbers.\"\"\"
+        return a + b
+`,
+          ].join('---\n'),
+        ),
+        '--wait',
+        '--timeout',
+        '100s',
+      ],
+      ns,
+      110_000,
+    )
+    ok(deployed, 'kaos mcp deploy (exposed)')
+    for (const o of ['ingress/mcpserver-front', 'ingress/mcpserver-calc', 'secret/mcpserver-front-auth', 'poddisruptionbudget/mcpserver-front', 'networkpolicy/mcpserver-front'])
+      assert.match(deployed.stdout, new RegExp(`^${o} created$`, 'm'))
+    assert.match(deployed.stdout, /^mcpserver\/front answers MCP on all 2 Ready pods/m)
+    assert.match(deployed.stderr, new RegExp(`callers at tools\\.example\\.com send its bearer token: kaos mcp token front -n ${ns}`))
+
+    const t = json(await kaos(['mcp', 'token', 'front', '--json'], ns), 'kaos mcp token')
+    assert.deepEqual({...t, token: undefined}, {name: 'front', namespace: ns, token: undefined, secret: {name: 'mcpserver-front-auth', key: 'token'}, env: 'KAOS_GATEWAY_AUTH_TOKEN'})
+    assert.match(t.token, /^[A-Za-z0-9_-]{32}$/)
+
+    // kaos mcp invoke sends the gateway's token; the gateway sends calc's (calc checks its own).
+    const item = await invoke(ns, 'front', '--tool', 'get_item', '--arg', 'id=7')
+    assert.equal(item.code, 0, item.stderr)
+    assert.equal(JSON.parse(text(item.result)).name, 'hammer 7')
+    const sum = await until('calc_add through the gateway', async () => {
+      const r = await invoke(ns, 'front', '--tool', 'calc_add', '--arg', 'a=2', '--arg', 'b=40')
+      return r.code === 0 ? r : undefined
+    })
+    assert.equal(text(sum.result), '42')
+    const refused = await kaos(['mcp', 'invoke', 'front', '--no-auth'], ns)
+    assert.equal(refused.code, 6, refused.stderr)
+    assert.match(refused.error ?? '', /HTTP 401: Unauthorized: this server needs Authorization: Bearer <token>/)
+
+    // What the Ingress forwards to, the Service, checks it: none or a wrong one is 401.
+    const post = (server: string, authorization?: string) =>
+      fetch(`http://mcpserver-${server}.${ns}.svc.cluster.local:8000/mcp`, {
+        method: 'POST',
+        headers: {'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...(authorization ? {authorization} : {})},
+        body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/list'}),
+      }).then(async (res) => ({status: res.status, challenge: res.headers.get('www-authenticate'), body: await res.text()}))
+    assert.deepEqual(await post('front').then((r) => [r.status, r.challenge]), [401, 'Bearer realm="mcp"'])
+    assert.deepEqual(await post('front', 'Bearer nope').then((r) => [r.status, r.challenge]), [401, 'Bearer realm="mcp", error="invalid_token"'])
+    assert.equal((await post('calc')).status, 401, 'the upstream checks its own token, so the gateway had to send it')
+    const listed = await post('front', `Bearer ${t.token}`)
+    assert.equal(listed.status, 200, listed.body)
+    assert.deepEqual(JSON.parse(listed.body).result.tools.map((x: any) => x.name).sort(), ['calc_add', 'get_item'])
+
+    const endpoints = json(await kaos(['mcp', 'endpoints', '--json'], ns), 'kaos mcp endpoints')
+    assert.equal(endpoints.endpoints.find((e: any) => e.name === 'front').external, 'http://tools.example.com/mcp')
+    // The policy the API server accepted: DNS, calc's pods on 8000, the namespace of items.
+    const policy = JSON.parse(kubectl('get', 'networkpolicy', 'mcpserver-front', '-n', ns, '-o', 'json'))
+    assert.deepEqual(policy.spec.egress.slice(1), [
+      {to: [{podSelector: {matchLabels: {app: 'mcpserver', mcpserver: 'calc'}}}], ports: [{protocol: 'TCP', port: 8000}]},
+      {to: [{namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': ns}}}]},
+    ])
+  })
+
   it("the MCP conformance suite's applicable server scenarios against the gateway, through a port-forward", async function () {
     const ns = await newNamespace('gw-conformance')
     applyAndWait(ns, httpServiceManifest('fixtures'), ['fixtures'])

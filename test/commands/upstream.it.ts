@@ -42,6 +42,13 @@ const WARNINGS: Record<string, RegExp[]> = {
   'exported.yaml': [/status ignored/],
 }
 
+/**
+ * Files whose MCP servers nothing serves on the test bed (a custom image that is only a name: kwok
+ * makes its pod Ready): `--wait` checks Kubernetes readiness only for them, since its MCP check
+ * would rightly find no MCP server there.
+ */
+const NO_MCP_SERVED = new Set(['cli-written.yaml'])
+
 /** The namespace a file names itself, if any (the namespaced snapshot sample). */
 const ownNamespace = (file: string) => /^\s+namespace: (\S+)$/m.exec(readFileSync(join(UPSTREAM, file), 'utf8'))?.[1]
 
@@ -59,7 +66,7 @@ describeOrSkip('upstream KAOS files deploy unchanged with kaos apply -f', skip, 
       try {
         if (!fixed) kubectl('create', 'namespace', ns)
         for (const s of SECRETS[file] ?? []) kubectl('create', 'secret', 'generic', s.name, '-n', ns, `--from-literal=${s.key}=not-a-real-key`)
-        const r = await kaos(['apply', '-f', join(UPSTREAM, file), '--wait', '--timeout', '6m'], fixed ? undefined : ns, 420_000)
+        const r = await kaos(['apply', '-f', join(UPSTREAM, file), '--wait', ...(NO_MCP_SERVED.has(file) ? ['--no-verify'] : []), '--timeout', '6m'], fixed ? undefined : ns, 420_000)
         ok(r, `kaos apply -f ${file}`)
         for (const w of WARNINGS[file] ?? []) assert.match(r.stderr, w)
         const deployments = kubectl('get', 'deployments', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas}/{.spec.replicas} {end}').trim().split(' ')

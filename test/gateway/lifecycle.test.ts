@@ -9,7 +9,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {configJsonSchema, parseConfig} from '../../runtimes/gateway/src/config.js'
 import {ROOT} from '../helpers/cli.js'
 import {describeOrSkip} from '../helpers/mocha.js'
-import {type Backend, connect, gatewayUnavailable, runGateway, sendJson, startBackend, startGateway} from './helpers.js'
+import {type Backend, connect, gatewayUnavailable, post, runGateway, sendJson, startBackend, startGateway} from './helpers.js'
 
 const obj = (properties: Record<string, unknown>, required: string[] = []) => ({type: 'object', properties, required})
 const tool = (over: Record<string, unknown> = {}) => ({name: 't', description: 'A tool', inputSchema: obj({id: {type: 'string'}}), http: {url: 'http://svc.ns.svc.cluster.local:8080/x/{{args.id}}'}, ...over})
@@ -177,6 +177,44 @@ describeOrSkip('gateway: health, readiness and SIGTERM', gatewayUnavailable(), f
     } finally {
       await gw.stop()
     }
+  })
+
+  it('KAOS_GATEWAY_AUTH_TOKEN: /mcp needs the bearer token (401 with a challenge otherwise), the probes stay open', async function () {
+    const gw = await startGateway(config(), {env: {KAOS_GATEWAY_AUTH_TOKEN: ' s3cret-token\n'}})
+    const list = {jsonrpc: '2.0', id: 1, method: 'tools/list'}
+    try {
+      const none = await post(gw.url, list)
+      assert.equal(none.status, 401)
+      assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="mcp"')
+      assert.match(JSON.parse(none.text).error.message, /^Unauthorized: this server needs Authorization: Bearer <token> \(the token kaos generated: kaos mcp token NAME\)$/)
+      const wrong = await post(gw.url, list, {authorization: 'Bearer s3cret-tokeN'})
+      assert.equal(wrong.status, 401)
+      assert.equal(wrong.headers.get('www-authenticate'), 'Bearer realm="mcp", error="invalid_token"')
+      assert.equal((await post(gw.url, list, {authorization: 'Basic s3cret-token'})).status, 401)
+      // The scheme is case-insensitive; the token is what the Secret holds, without its whitespace.
+      const ok = await post(gw.url, list, {authorization: 'bearer s3cret-token'})
+      assert.equal(ok.status, 200)
+      assert.deepEqual(JSON.parse(ok.text).result.tools.map((t: {name: string}) => t.name), ['wait', 'other'])
+      // The SDK client with the header on every request (initialize included).
+      const client = await connect(gw.url, (url, init) => fetch(url, {...init, headers: {...Object.fromEntries(new Headers(init?.headers).entries()), authorization: 'Bearer s3cret-token'}}))
+      assert.equal((await client.listTools()).tools.length, 2)
+      await client.close()
+      // The kubelet sends no credentials.
+      assert.equal(await fresh(`${gw.base}/readyz`), 200)
+      assert.equal(await fresh(`${gw.base}/healthz`), 200)
+      assert.match(gw.stdout(), /event=listening .*auth=bearer/)
+      assert.match(gw.stdout(), /event=refused reason=auth token=none/)
+      assert.match(gw.stdout(), /event=refused reason=auth token=wrong/)
+      assert.doesNotMatch(gw.stdout() + gw.stderr(), /s3cret/)
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it('KAOS_GATEWAY_AUTH_TOKEN set but empty: one line, exit 1 (never serves unchecked)', async function () {
+    const r = await runGateway(config(), {KAOS_GATEWAY_AUTH_TOKEN: '  '})
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr, 'kaos-gateway: KAOS_GATEWAY_AUTH_TOKEN is set but empty: give it the bearer token clients send, or unset it\n')
   })
 
   it('SIGTERM: stops accepting, finishes the call in flight, exits 0', async function () {

@@ -5,9 +5,17 @@ import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {type Registry, builtinRegistry, mergeRegistry, parseRegistryYaml} from '../../src/lib/registry.js'
+
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures')
 export const GOLDEN_DIR = join(FIXTURES, 'golden')
 export const INPUTS_DIR = join(FIXTURES, 'inputs')
+
+/** The built-in registry, plus test/fixtures/registries/<input file> when that input has one. */
+export function fixtureRegistry(file: string): Registry {
+  const extra = join(FIXTURES, 'registries', file)
+  return mergeRegistry([builtinRegistry(), ...(existsSync(extra) ? [parseRegistryYaml(readFileSync(extra, 'utf8'), `file:${extra}`)] : [])])
+}
 
 export const updating = (): boolean => process.env.UPDATE_GOLDEN === '1' || process.env.UPDATE_GOLDEN === 'true'
 

@@ -1,6 +1,6 @@
 // Direct cluster access for integration tests: the admin connection, a fault-injecting proxy in
 // front of the real API server, and a way to restart the API server mid-test.
-import {execFileSync, spawn} from 'node:child_process'
+import {execFile, execFileSync, spawn} from 'node:child_process'
 import {closeSync, existsSync, openSync, readFileSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -21,6 +21,20 @@ export async function createNamespace(name: string): Promise<void> {
 
 export async function deleteNamespace(name: string): Promise<void> {
   await admin().request('DELETE', `/api/v1/namespaces/${name}`, {allow404: true})
+}
+
+/**
+ * The Gateway API CRDs on the test bed (test/cluster/gateway-api: pinned, idempotent, restarts
+ * nothing), so the API server validates HTTPRoutes. Once per test process.
+ */
+let gatewayApi: Promise<void> | undefined
+export function ensureGatewayApi(): Promise<void> {
+  gatewayApi ??= new Promise((resolve, reject) => {
+    execFile('bash', [join(ROOT, 'test', 'cluster', 'gateway-api')], {env: {...process.env, KUBECONFIG: testKubeconfig()}, timeout: 180_000}, (err, _out, stderr) =>
+      err ? reject(new Error(`test/cluster/gateway-api failed: ${stderr || err.message}`)) : resolve(),
+    )
+  })
+  return gatewayApi
 }
 
 /** `kubectl` against the test cluster. */

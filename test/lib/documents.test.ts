@@ -83,7 +83,7 @@ describe('parseDocuments', () => {
 
   it('names the document of a multi-document file in errors', () => {
     const text = `apiVersion: ${API_VERSION}\nkind: MCPServer\nmetadata: {name: a}\nspec: {runtime: rawpython}\n---\napiVersion: ${API_VERSION}\nkind: MCPServer\nmetadata: {name: b}\nspec: {runtime: rawpython, foo: 1}\n`
-    invalidInput(() => parseDocuments(text, 'mcp.yaml'), /^mcp\.yaml \(document 2\): MCPServer "b": unknown field spec\.foo \(known: runtime, params, toolSelector, upstreamSelector, gateway, container, podSpec, replicas, serviceAccountName, telemetry, gatewayRoute, security\)$/)
+    invalidInput(() => parseDocuments(text, 'mcp.yaml'), /^mcp\.yaml \(document 2\): MCPServer "b": unknown field spec\.foo \(known: runtime, params, sessions, egress, expose, toolSelector, upstreamSelector, gateway, container, podSpec, replicas, serviceAccountName, networkPolicy, telemetry, gatewayRoute, security\)$/)
   })
 
   it('reports invalid YAML with a line number', () => {

@@ -47,7 +47,7 @@ describe('built-in registry', () => {
     assert.equal(b.runtimes.slack.command, undefined, 'slack flags go in args, not command')
     assert.deepEqual(b.runtimes.slack.args, ['--transport', 'http', '--port', '8000'])
     assert.deepEqual(b.runtimes.slack.requiredEnv, ['SLACK_BOT_TOKEN', 'SLACK_TEAM_ID'])
-    assert.deepEqual(b.runtimes.slack.auth, {type: 'bearer', tokenEnv: 'AUTH_TOKEN'})
+    assert.deepEqual(b.runtimes.slack.auth, {type: 'bearer', tokenEnv: 'AUTH_TOKEN', when: 'always'})
     assert.equal(b.runtimes.kubernetes.serviceAccount, 'required')
     for (const r of Object.values(b.runtimes)) assert.equal(r.port, 8000)
   })

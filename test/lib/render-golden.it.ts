@@ -1,5 +1,5 @@
 // Every golden fixture is accepted by the real API server: server-side apply, dryRun=All,
-// strict field validation. The offline schema check in render.test.ts is the fast first line;
+// strict field validation (HTTPRoutes by the Gateway API CRDs, installed first). The offline schema check in render.test.ts is the fast first line;
 // this is the authority.
 import assert from 'node:assert/strict'
 import {readFileSync, readdirSync} from 'node:fs'
@@ -9,7 +9,7 @@ import {parseAllDocuments} from 'yaml'
 import {applyObject} from '../../src/lib/cluster/apply.js'
 import type {KubernetesObject} from '../../src/lib/render/common.js'
 import {ROOT} from '../helpers/cli.js'
-import {admin, createNamespace, deleteNamespace} from '../helpers/kube.js'
+import {admin, createNamespace, deleteNamespace, ensureGatewayApi} from '../helpers/kube.js'
 import {requireTestbed, uniqueNamespace} from '../helpers/testbed.js'
 import {describeOrSkip} from '../helpers/mocha.js'
 
@@ -19,7 +19,8 @@ const GOLDEN = join(ROOT, 'test', 'fixtures', 'golden')
 describeOrSkip('golden fixtures pass server-side dry run with strict validation', skip, function () {
   this.timeout(120_000)
   const ns = uniqueNamespace('golden')
-  before(async () => createNamespace(ns))
+  // HTTPRoutes are checked by the Gateway API's own schema and CEL rules, so the CRDs must be there.
+  before(async () => Promise.all([createNamespace(ns), ensureGatewayApi()]))
   after(async () => deleteNamespace(ns))
 
   // The renders of upstream KAOS's files (golden/upstream/) too; their Namespaces are not re-homed.

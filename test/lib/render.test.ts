@@ -8,10 +8,11 @@ import {parseAllDocuments} from 'yaml'
 
 import {parseDocuments} from '../../src/lib/documents.js'
 import {toYamlDocuments} from '../../src/cli/format/objects.js'
-import {builtinRegistry, mergeRegistry, parseRegistry} from '../../src/lib/registry.js'
+import {builtinRegistry, mergeRegistry, parseRegistry, parseRegistryYaml} from '../../src/lib/registry.js'
 import {type KubernetesObject, render} from '../../src/lib/render/index.js'
 import * as gatewayChecks from '../../runtimes/gateway/src/config.js'
-import {INPUTS_DIR, expectGolden} from '../helpers/golden.js'
+import {INPUTS_DIR, expectGolden, fixtureRegistry} from '../helpers/golden.js'
+import {invalidInput} from '../helpers/assert.js'
 import {validateK8sObject} from '../helpers/k8s-schema.js'
 
 export const NAMESPACE = 'kaos-test'
@@ -20,10 +21,13 @@ export const AUTH_TOKEN = 'test-token-0123456789'
 /** Only the built-in registry: no user file, no cluster, no plugins. */
 export const registry = () => mergeRegistry([builtinRegistry()])
 
+/** Where pods reach the API server in the goldens (a deploy reads it from the cluster). */
+export const API_SERVER = {clusterIP: '10.96.0.1', servicePort: 443, endpoints: [{ip: '172.18.0.2', port: 6443}]}
+
 export function renderFile(file: string): {objects: KubernetesObject[]; warnings: string[]} {
   const docs = parseDocuments(readFileSync(join(INPUTS_DIR, file), 'utf8'), file)
   const authTokens = Object.fromEntries(docs.filter((d) => d.kind === 'MCPServer').map((d) => [d.metadata.name, AUTH_TOKEN]))
-  return render(docs, {namespace: NAMESPACE, registry: registry(), authTokens, gatewayChecks})
+  return render(docs, {namespace: NAMESPACE, registry: fixtureRegistry(file), authTokens, apiServer: API_SERVER, gatewayChecks})
 }
 
 /** What a golden file holds: the warnings as comments, then the objects as YAML documents. */
@@ -108,7 +112,7 @@ describe('KAOS conventions', () => {
     const d = find(objects, 'Deployment', 'mcpserver-k8s')
     assert.equal(podSpec(d).serviceAccountName, 'mcpserver-k8s')
     assert.equal(podSpec(d).automountServiceAccountToken, undefined)
-    assert.deepEqual(container(d, 'mcp-server').args, ['--port', '8000'])
+    assert.deepEqual(container(d, 'mcp-server').args, ['--port', '8000', '--stateless'])
     assert.equal(warnings.length, 1)
     assert.match(warnings[0], /kaos system create-rbac k8s -n kaos-test/)
   })
@@ -312,5 +316,256 @@ describe('KAOS conventions', () => {
     assert.equal(c.ports[0].containerPort, 11434)
     assert.equal(c.readinessProbe.httpGet.path, '/')
     assert.equal(find(objects, 'Service', 'modelapi-ollama').spec.ports[0].port, 11434)
+  })
+})
+
+/** Render documents given as YAML text with the built-in registry (plus `extraRegistry`). */
+function renderText(yaml: string, opts: {extraRegistry?: string; apiServer?: typeof API_SERVER | null} = {}) {
+  const reg = opts.extraRegistry ? mergeRegistry([builtinRegistry(), parseRegistryYaml(opts.extraRegistry, 'file:test')]) : registry()
+  const docs = parseDocuments(yaml, 'test.yaml')
+  return render(docs, {namespace: NAMESPACE, registry: reg, authTokens: {}, gatewayChecks, ...(opts.apiServer === null ? {} : {apiServer: opts.apiServer ?? API_SERVER})})
+}
+
+const CALC = (spec: string) => `apiVersion: kaos.tools/v1alpha1
+kind: MCPServer
+metadata: {name: calc}
+spec:
+  runtime: rawpython
+  params: "def add(a: int, b: int) -> int:\\n    return a + b\\n"
+${spec}`
+
+describe('serving: replicas, sessions, shutdown', () => {
+  it('every workload gets a preStop sleep (no shell needed) and a grace period that covers it and the drain', () => {
+    for (const file of inputs) {
+      for (const d of renderFile(file).objects.filter((o) => o.kind === 'Deployment') as any[]) {
+        const main = podSpec(d).containers[0]
+        assert.deepEqual(main.lifecycle?.preStop, {sleep: {seconds: 5}}, `${file} ${d.metadata.name}`)
+        assert.equal(podSpec(d).terminationGracePeriodSeconds, 30)
+      }
+    }
+  })
+
+  it('one replica: no PodDisruptionBudget or explicit strategy (the default rollout already surges); the spread is there, so scaling up rolls nothing', () => {
+    const {objects} = renderFile('mcpserver-rawpython.yaml')
+    const d = find(objects, 'Deployment', 'mcpserver-calc')
+    assert.equal(d.spec.strategy, undefined)
+    assert.equal(podSpec(d).topologySpreadConstraints.length, 1)
+    assert.ok(!objects.some((o) => o.kind === 'PodDisruptionBudget'))
+  })
+
+  it('replicas > 1: a PDB of one, a spread across nodes that never blocks scheduling, maxUnavailable 0', () => {
+    const {objects} = renderFile('mcpserver-replicas.yaml')
+    const d = find(objects, 'Deployment', 'mcpserver-calc')
+    assert.deepEqual(d.spec.strategy, {type: 'RollingUpdate', rollingUpdate: {maxUnavailable: 0, maxSurge: 1}})
+    const [spread] = podSpec(d).topologySpreadConstraints
+    assert.equal(spread.topologyKey, 'kubernetes.io/hostname')
+    assert.equal(spread.whenUnsatisfiable, 'ScheduleAnyway')
+    assert.deepEqual(spread.labelSelector.matchLabels, d.spec.selector.matchLabels)
+    assert.deepEqual(spread.matchLabelKeys, ['pod-template-hash'])
+    const pdb = find(objects, 'PodDisruptionBudget', 'mcpserver-calc')
+    assert.equal(pdb.spec.maxUnavailable, 1)
+    assert.deepEqual(pdb.spec.selector.matchLabels, d.spec.selector.matchLabels)
+    assert.equal(pdb.spec.unhealthyPodEvictionPolicy, 'AlwaysAllow')
+    assert.match(d.metadata.annotations['kaos.tools/inventory'], /PodDisruptionBudget\/mcpserver-calc/, 'pruned when replicas go back to 1')
+  })
+
+  it('stateless servers need no affinity; sticky ones get ClientIP affinity and a warning that says its limits', () => {
+    const {objects, warnings} = renderFile('mcpserver-replicas.yaml')
+    assert.equal(find(objects, 'Service', 'mcpserver-calc').spec.sessionAffinity, undefined)
+    const slack = find(objects, 'Service', 'mcpserver-slack')
+    assert.equal(slack.spec.sessionAffinity, 'ClientIP')
+    assert.equal(slack.spec.sessionAffinityConfig.clientIP.timeoutSeconds, 10_800)
+    assert.equal(warnings.length, 1)
+    assert.match(warnings[0], /^MCPServer "slack": .*sessions: sticky.*NAT.*port-forward.*loses its sessions.*Ingress/)
+    // The document can say what the runtime cannot know.
+    assert.equal(find(renderText(CALC('  replicas: 2\n  sessions: sticky')).objects, 'Service', 'mcpserver-calc').spec.sessionAffinity, 'ClientIP')
+  })
+
+  it('a sticky server with replicas behind an Ingress is refused, with the reason', () => {
+    invalidInput(() => renderText(CALC('  replicas: 2\n  sessions: sticky\n  expose: {type: ingress, host: calc.example.com}')), /keeps MCP sessions in memory.*2 replicas behind an Ingress.*ignore the Service's ClientIP affinity/)
+  })
+})
+
+describe('serving: probes', () => {
+  it('rawpython: probe mcp is its /readyz (a real tools/list in-process); liveness /healthz', () => {
+    const c = container(find(renderFile('mcpserver-rawpython.yaml').objects, 'Deployment', 'mcpserver-calc'), 'mcp-server')
+    assert.equal(c.readinessProbe.httpGet.path, '/readyz')
+    assert.equal(c.livenessProbe.httpGet.path, '/healthz')
+  })
+
+  it('probe mcp on a third-party image: an exec probe with kaos\'s static binary, copied in by an init container, sending the token', () => {
+    const {objects} = renderFile('mcpserver-probe-mcp.yaml')
+    const d = find(objects, 'Deployment', 'mcpserver-weather')
+    const c = container(d, 'mcp-server')
+    assert.deepEqual(c.readinessProbe.exec.command, ['/kaos/kaos-stdio-adapter', 'probe', '--url', 'http://127.0.0.1:8080/mcp', '--bearer-env', 'WEATHER_TOKEN', '--timeout', '4s'])
+    assert.ok(c.readinessProbe.timeoutSeconds > 4, 'the probe reports its own timeout before the kubelet kills it')
+    assert.equal(c.livenessProbe.httpGet.path, '/healthz')
+    assert.deepEqual(c.command, undefined, 'the image\'s own entrypoint still runs')
+    assert.deepEqual(container(d, 'kaos-stdio-adapter').command, ['/kaos-stdio-adapter', 'install', '/kaos'])
+    assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/kaos' && m.readOnly))
+  })
+
+  it('probe http and tcp, and the default from the paths declared', () => {
+    const reg = (probe: string) => `runtimes:\n  w:\n    type: go\n    image: x/w:1\n    healthPath: /healthz\n    probe: ${probe}\n`
+    const doc = 'apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: w}\nspec: {runtime: w}\n'
+    const probe = (probe: string) => container(find(renderText(doc, {extraRegistry: reg(probe)}).objects, 'Deployment', 'mcpserver-w'), 'mcp-server')
+    assert.equal(probe('http').readinessProbe.httpGet.path, '/healthz')
+    assert.deepEqual(probe('tcp').readinessProbe.tcpSocket, {port: 'http'})
+    assert.equal(probe('tcp').livenessProbe.httpGet.path, '/healthz')
+    invalidInput(() => parseRegistryYaml('runtimes:\n  s:\n    type: go\n    image: x/s:1\n    transport: sse\n    probe: mcp\n', 'file:x'), /probe: mcp speaks streamable HTTP/)
+    invalidInput(() => parseRegistryYaml('runtimes:\n  s:\n    type: go\n    image: x/s:1\n    probe: http\n', 'file:x'), /probe: http needs readyPath or healthPath/)
+  })
+})
+
+describe('serving: NetworkPolicy per runtime', () => {
+  const policies = (file: string) => Object.fromEntries(renderFile(file).objects.filter((o) => o.kind === 'NetworkPolicy').map((o: any) => [o.metadata.name, o]))
+  const egressTo = (p: any) => (p.spec.egress ?? []).map((r: any) => ({to: r.to.map((t: any) => t.ipBlock?.cidr ?? Object.values(t.podSelector?.matchLabels ?? t.namespaceSelector?.matchLabels ?? {}).join('/')), ports: (r.ports ?? []).map((x: any) => `${x.port}/${x.protocol}`)}))
+  const DNS = {to: ['kube-dns'], ports: ['53/UDP', '53/TCP']}
+  const PUBLIC = ['0.0.0.0/0', '::/0']
+
+  it('selects the workload\'s pods, lets in only its port, and is applied before its pods start', () => {
+    const {objects} = renderFile('mcpserver-network-policy.yaml')
+    for (const p of objects.filter((o) => o.kind === 'NetworkPolicy') as any[]) {
+      const d = find(objects, 'Deployment', p.metadata.name)
+      assert.deepEqual(p.spec.podSelector.matchLabels, d.spec.selector.matchLabels)
+      assert.deepEqual(p.spec.ingress, [{ports: [{protocol: 'TCP', port: 8000}]}])
+      assert.ok(objects.indexOf(p) < objects.indexOf(d), 'NetworkPolicy before Deployment')
+    }
+  })
+
+  it('rawpython: DNS only (egress none); its document may open hosts and CIDRs', () => {
+    const p = policies('mcpserver-network-policy.yaml')
+    assert.deepEqual(egressTo(p['mcpserver-calc']), [DNS])
+    assert.deepEqual(p['mcpserver-calc'].spec.policyTypes, ['Ingress', 'Egress'])
+    assert.deepEqual(egressTo(p['mcpserver-weather']), [DNS, {to: PUBLIC, ports: ['443/TCP', '8443/TCP']}, {to: ['10.20.0.0/16'], ports: ['443/TCP', '8443/TCP']}])
+    assert.equal(p['mcpserver-weather'].metadata.annotations['kaos.tools/egress-hosts'], 'api.weather.example')
+  })
+
+  it('kubernetes: the API server\'s endpoints (address and port) and its ClusterIP on 443', () => {
+    assert.deepEqual(egressTo(policies('mcpserver-network-policy.yaml')['mcpserver-k8s']), [DNS, {to: ['172.18.0.2/32'], ports: ['6443/TCP']}, {to: ['10.96.0.1/32'], ports: ['443/TCP']}])
+    const offline = renderText('apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: k}\nspec: {runtime: kubernetes, serviceAccountName: r, networkPolicy: true}\n', {apiServer: null})
+    assert.ok(offline.warnings.some((w) => /allows no traffic to the Kubernetes API server.*offline/.test(w)), offline.warnings.join('\n'))
+    const noEndpoints = renderText('apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: k}\nspec: {runtime: kubernetes, serviceAccountName: r, networkPolicy: true}\n', {apiServer: {clusterIP: '10.96.0.1', servicePort: 443, endpoints: []}})
+    assert.ok(noEndpoints.warnings.some((w) => /lists no endpoints.*only its ClusterIP 10\.96\.0\.1/.test(w)))
+  })
+
+  it('slack and fetch: host names become every public address on their ports, never private, link-local or loopback', () => {
+    const p = policies('mcpserver-network-policy.yaml')
+    assert.deepEqual(egressTo(p['mcpserver-slack']), [DNS, {to: PUBLIC, ports: ['443/TCP']}])
+    assert.equal(p['mcpserver-slack'].metadata.annotations['kaos.tools/egress-hosts'], 'slack.com,*.slack.com')
+    const v4 = p['mcpserver-slack'].spec.egress[1].to[0].ipBlock
+    for (const r of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '127.0.0.0/8', '100.64.0.0/10']) assert.ok(v4.except.includes(r), r)
+    assert.deepEqual(egressTo(p['mcpserver-fetch']), [DNS, {to: PUBLIC, ports: ['80/TCP', '443/TCP']}])
+  })
+
+  it('custom: nothing declared, so ingress only (egress untouched by this policy) and a warning', () => {
+    const {warnings} = renderFile('mcpserver-network-policy.yaml')
+    assert.deepEqual(policies('mcpserver-network-policy.yaml')['mcpserver-mine'].spec.policyTypes, ['Ingress'])
+    assert.ok(warnings.some((w) => /"mine": runtime "custom" declares no egress/.test(w)))
+  })
+
+  it('agents reach their model API, MCP servers and peers by pod labels; model APIs their provider', () => {
+    const p = policies('agent-network-policy.yaml')
+    assert.deepEqual(egressTo(p['agent-helper']), [
+      DNS,
+      {to: ['modelapi/llm'], ports: ['8000/TCP']},
+      {to: ['mcpserver/calc'], ports: ['8000/TCP']},
+      {to: ['mcpserver/k8s'], ports: ['8000/TCP']},
+      {to: ['agent/researcher'], ports: ['8000/TCP']},
+    ])
+    assert.deepEqual(egressTo(p['modelapi-llm']), [DNS, {to: PUBLIC, ports: ['443/TCP']}])
+    assert.deepEqual(egressTo(p['modelapi-local']), [DNS, {to: ['models'], ports: ['11434/TCP']}])
+    assert.deepEqual(egressTo(p['modelapi-ollama']), [DNS, {to: PUBLIC, ports: ['443/TCP']}])
+    assert.deepEqual(p['modelapi-ollama'].spec.ingress, [{ports: [{protocol: 'TCP', port: 11434}]}])
+  })
+
+  it('gateway: read from its configuration: an upstream by its pods and port, a called Service\'s namespace on any port, an address and a public host on their ports', () => {
+    const p = policies('gateway-serving.yaml')['mcpserver-front']
+    assert.deepEqual(egressTo(p), [
+      DNS,
+      {to: ['mcpserver/calc'], ports: ['8000/TCP']},
+      // A NetworkPolicy matches the pod's port; only the cluster knows what the Service maps 8080 to.
+      {to: ['shop'], ports: []},
+      {to: ['10.20.0.7/32'], ports: ['9000/TCP']},
+      {to: PUBLIC, ports: ['443/TCP']},
+    ])
+    assert.equal(p.metadata.annotations['kaos.tools/egress-hosts'], 'status.vendor.example.com')
+    assert.ok(!renderFile('gateway-serving.yaml').warnings.some((w) => /declares no egress/.test(w)))
+    // spec.egress adds to what the configuration calls; `any` lifts the limit.
+    const gw = (egress: string) => `apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: g}\nspec: {runtime: gateway, networkPolicy: true, toolSelector: {matchLabels: {a: b}}, egress: ${egress}}\n`
+    const extra = renderText(gw('{cidrs: [192.0.2.0/24], ports: [8443]}')).objects.find((o) => o.kind === 'NetworkPolicy')
+    assert.deepEqual(egressTo(extra), [DNS, {to: ['192.0.2.0/24'], ports: ['8443/TCP']}])
+    assert.deepEqual((renderText(gw('any')).objects.find((o) => o.kind === 'NetworkPolicy') as any).spec.policyTypes, ['Ingress'])
+  })
+
+  it('the registry may turn policies on for every document that does not say', () => {
+    const reg = mergeRegistry([builtinRegistry(), parseRegistry({defaults: {networkPolicy: true}}, 'file:x')])
+    const docs = parseDocuments(CALC(''), 'x.yaml')
+    assert.ok(render(docs, {namespace: 'n', registry: reg}).objects.some((o) => o.kind === 'NetworkPolicy'))
+    const off = parseDocuments(CALC('  networkPolicy: false'), 'x.yaml')
+    assert.ok(!render(off, {namespace: 'n', registry: reg}).objects.some((o) => o.kind === 'NetworkPolicy'))
+  })
+})
+
+describe('serving: a way in', () => {
+  it('an Ingress to the MCP path, TLS from the given Secret, streaming not buffered', () => {
+    const {objects} = renderFile('mcpserver-expose.yaml')
+    const ing = find(objects, 'Ingress', 'mcpserver-calc')
+    assert.deepEqual(ing.spec.rules, [{host: 'calc.mcp.example.com', http: {paths: [{path: '/mcp', pathType: 'Prefix', backend: {service: {name: 'mcpserver-calc', port: {number: 8000}}}}]}}])
+    assert.deepEqual(ing.spec.tls, [{hosts: ['calc.mcp.example.com'], secretName: 'calc-tls'}])
+    assert.equal(ing.spec.ingressClassName, 'nginx')
+    assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/proxy-buffering'], 'off')
+  })
+
+  it('an HTTPRoute attached to the named Gateway; an agent is routed whole (/)', () => {
+    const {objects} = renderFile('mcpserver-expose.yaml')
+    const r = find(objects, 'HTTPRoute', 'mcpserver-memory')
+    assert.deepEqual(r.spec.parentRefs, [{group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateways'}])
+    assert.deepEqual(r.spec.rules, [{matches: [{path: {type: 'PathPrefix', value: '/mcp'}}], backendRefs: [{name: 'mcpserver-memory', port: 8000}]}])
+    assert.equal(find(objects, 'HTTPRoute', 'agent-helper').spec.rules[0].matches[0].path.value, '/')
+  })
+
+  it('exposed with auth, kaos\'s own servers check the token themselves: rawpython MCP_AUTH_TOKEN, the adapter KAOS_ADAPTER_AUTH_TOKEN; slack keeps AUTH_TOKEN', () => {
+    const {objects} = renderFile('mcpserver-expose.yaml')
+    const ref = (name: string) => ({secretKeyRef: {name: `mcpserver-${name}-auth`, key: 'token'}})
+    assert.deepEqual(envOf(container(find(objects, 'Deployment', 'mcpserver-calc'), 'mcp-server')).MCP_AUTH_TOKEN, ref('calc'))
+    assert.deepEqual(envOf(container(find(objects, 'Deployment', 'mcpserver-memory'), 'mcp-server')).KAOS_ADAPTER_AUTH_TOKEN, ref('memory'))
+    assert.deepEqual(envOf(container(find(objects, 'Deployment', 'mcpserver-slack'), 'mcp-server')).AUTH_TOKEN, ref('slack'))
+    for (const n of ['calc', 'memory', 'slack']) find(objects, 'Secret', `mcpserver-${n}-auth`)
+    // Not exposed: rawpython checks no token and gets none.
+    const plain = renderFile('mcpserver-rawpython.yaml').objects
+    assert.equal(envOf(container(find(plain, 'Deployment', 'mcpserver-calc'), 'mcp-server')).MCP_AUTH_TOKEN, undefined)
+  })
+
+  it('the gateway: stateless replicas with no affinity; exposed, it checks KAOS_GATEWAY_AUTH_TOKEN and sends an exposed upstream\'s token; its HTTPRoute takes gatewayRoute.timeout', () => {
+    const {objects, warnings} = renderFile('gateway-serving.yaml')
+    const front = find(objects, 'Deployment', 'mcpserver-front')
+    const env = envOf(container(front, 'mcp-server'))
+    assert.deepEqual(env.KAOS_GATEWAY_AUTH_TOKEN, {secretKeyRef: {name: 'mcpserver-front-auth', key: 'token'}})
+    assert.deepEqual(env.KAOS_UPSTREAM_TOKEN_0, {secretKeyRef: {name: 'mcpserver-calc-auth', key: 'token'}})
+    assert.equal(find(objects, 'Service', 'mcpserver-front').spec.sessionAffinity, undefined)
+    assert.equal(find(objects, 'PodDisruptionBudget', 'mcpserver-front').spec.maxUnavailable, 1)
+    assert.equal(front.spec.strategy.rollingUpdate.maxUnavailable, 0)
+    assert.equal(container(front, 'mcp-server').readinessProbe.httpGet.path, '/readyz')
+    assert.deepEqual(container(front, 'mcp-server').lifecycle.preStop, {sleep: {seconds: 5}})
+    assert.deepEqual(find(objects, 'HTTPRoute', 'mcpserver-front').spec.rules[0].timeouts, {request: '120s'})
+    assert.ok(!warnings.some((w) => /gatewayRoute/.test(w)), warnings.join('\n'))
+    // Not exposed: no token checked, and an upstream that checks none gets none sent.
+    const shop = renderFile('gateway-shop.yaml').objects
+    const shopEnv = envOf(container(find(shop, 'Deployment', 'mcpserver-shop'), 'mcp-server'))
+    assert.equal(shopEnv.KAOS_GATEWAY_AUTH_TOKEN, undefined)
+    const calcUpstream = renderText(`apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: g}\nspec: {runtime: gateway, upstreamSelector: {matchLabels: {to: g}}}\n---\n${CALC('').replace('{name: calc}', '{name: calc, labels: {to: g}}')}`)
+    assert.deepEqual(Object.keys(envOf(container(find(calcUpstream.objects, 'Deployment', 'mcpserver-g'), 'mcp-server'))), ['KAOS_GATEWAY_CONFIG'])
+  })
+
+  it('a server or agent that cannot check a token is not exposed with one; the shape of --expose is checked', () => {
+    const k8s = (expose: string) => `apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: k}\nspec:\n  runtime: kubernetes\n  serviceAccountName: r\n  expose: ${expose}\n`
+    invalidInput(() => renderText(k8s('{type: ingress, host: k.example.com}')), /runtime "kubernetes" cannot check a bearer token itself/)
+    assert.ok(renderText(k8s('{type: ingress, host: k.example.com, auth: none}')).objects.some((o) => o.kind === 'Ingress'))
+    invalidInput(() => renderText('apiVersion: kaos.tools/v1alpha1\nkind: Agent\nmetadata: {name: a}\nspec: {modelAPI: m, model: x, expose: {type: ingress, host: a.example.com}}\n'), /the agent checks no bearer token itself/)
+    invalidInput(() => renderText(CALC('  expose: {type: httproute, host: calc.example.com}')), /needs spec\.expose\.gateway/)
+    invalidInput(() => renderText(CALC('  expose: {type: httproute, host: calc.example.com, gateway: {name: g}, tlsSecret: t}')), /tlsSecret is for type ingress/)
+    invalidInput(() => renderText(CALC('  expose: {type: ingress, host: calc.example.com, gateway: {name: g}}')), /gateway is for type httproute/)
+    invalidInput(() => renderText(CALC('  expose: {type: ingress, host: Calc}')), /must be a DNS name with a dot/)
   })
 })

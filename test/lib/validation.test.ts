@@ -17,7 +17,7 @@ import {knownKeys} from '../../src/lib/schema-issues.js'
 import {isKeyLike} from '../../src/lib/secrets.js'
 import {invalidInput} from '../helpers/assert.js'
 import {ROOT} from '../helpers/cli.js'
-import {INPUTS_DIR} from '../helpers/golden.js'
+import {INPUTS_DIR, fixtureRegistry} from '../helpers/golden.js'
 import {MCPServerSpecSchema} from '../../src/lib/documents.js'
 
 const registry = () => mergeRegistry([builtinRegistry()])
@@ -97,7 +97,7 @@ describe('rendered objects against the Kubernetes schema', () => {
     for (const f of readdirSync(INPUTS_DIR).filter((x) => x.endsWith('.yaml'))) {
       const docs = parseDocuments(readFileSync(join(INPUTS_DIR, f), 'utf8'), f)
       const tokens = Object.fromEntries(docs.map((d) => [d.metadata.name, 'token']))
-      const {objects} = render(docs, {namespace: 'ns', registry: registry(), authTokens: tokens, gatewayChecks})
+      const {objects} = render(docs, {namespace: 'ns', registry: fixtureRegistry(f), authTokens: tokens, gatewayChecks})
       checkRenderedObjects(objects, docs)
     }
   })

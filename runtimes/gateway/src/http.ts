@@ -5,6 +5,7 @@
 // server-to-client stream) and DELETE (ending a session) have nothing to act on: 405. Answers are
 // plain JSON, except a tools/call that asks for progress, which streams (SSE) so an upstream's
 // progress notifications reach the caller.
+import {createHash, timingSafeEqual} from 'node:crypto'
 import http from 'node:http'
 
 import {Client} from '@modelcontextprotocol/sdk/client/index.js'
@@ -29,7 +30,27 @@ export interface Running {
   shutdown(graceMs: number): Promise<{unfinished: number}>
 }
 
-export async function serve(gw: Gateway, settings: ServerSettings, port: number, host: string | undefined): Promise<Running> {
+export interface ServeOptions {
+  /**
+   * Requests to /mcp must carry `Authorization: Bearer <authToken>` (KAOS_GATEWAY_AUTH_TOKEN, which
+   * kaos sets from a Secret when it exposes the gateway outside the cluster). The probes stay open:
+   * the kubelet sends no credentials.
+   */
+  authToken?: string
+}
+
+/** The request's bearer token is the configured one (compared in constant time), or none is configured. */
+function authorized(header: string | undefined, token: string | undefined): boolean {
+  if (token === undefined) return true
+  if (!header) return false
+  const [scheme, ...rest] = header.trim().split(/\s+/)
+  if (scheme.toLowerCase() !== 'bearer' || rest.length !== 1) return false
+  // Digests have one length, which timingSafeEqual needs; the answer's timing says nothing of the token.
+  const digest = (s: string) => createHash('sha256').update(s).digest()
+  return timingSafeEqual(digest(rest[0]), digest(token))
+}
+
+export async function serve(gw: Gateway, settings: ServerSettings, port: number, host: string | undefined, opts: ServeOptions = {}): Promise<Running> {
   const origins = settings.allowedOrigins ?? []
   const anyOrigin = origins.includes('*')
   const allowedOrigins = [...LOOPBACK_ORIGINS, ...origins.filter((o) => o !== '*')]
@@ -56,6 +77,12 @@ export async function serve(gw: Gateway, settings: ServerSettings, port: number,
     if (hostCheck && !matches((req.headers.host ?? '').toLowerCase(), hosts)) {
       log({event: 'refused', reason: 'host', host: req.headers.host})
       return json(res, 421, rpcError(-32000, `Misdirected Request: Host ${req.headers.host ?? '(none)'} is not allowed (add it to server.allowedHosts)`))
+    }
+    if (!authorized(req.headers.authorization, opts.authToken)) {
+      const given = req.headers.authorization !== undefined
+      log({event: 'refused', reason: 'auth', token: given ? 'wrong' : 'none'})
+      res.setHeader('www-authenticate', given ? 'Bearer realm="mcp", error="invalid_token"' : 'Bearer realm="mcp"')
+      return json(res, 401, rpcError(-32000, 'Unauthorized: this server needs Authorization: Bearer <token> (the token kaos generated: kaos mcp token NAME)'))
     }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST')

@@ -3,6 +3,7 @@
 //
 //   KAOS_GATEWAY_CONFIG   the JSON configuration (default /etc/kaos-gateway/config.json)
 //   PORT, HOST            where to listen (default 8000, all interfaces)
+//   KAOS_GATEWAY_AUTH_TOKEN   when set, /mcp needs Authorization: Bearer <it> (probes stay open)
 //
 //   node gateway.mjs [--check] [--schema] [--version]
 import {readFileSync} from 'node:fs'
@@ -49,6 +50,14 @@ function portFromEnv(): number {
   return port
 }
 
+function tokenFromEnv(): string | undefined {
+  const raw = process.env.KAOS_GATEWAY_AUTH_TOKEN
+  if (raw === undefined) return undefined
+  // Set but empty (an empty Secret key): serving without a check would be the opposite of what was asked.
+  if (!raw.trim()) fail(['KAOS_GATEWAY_AUTH_TOKEN is set but empty: give it the bearer token clients send, or unset it'])
+  return raw.trim()
+}
+
 async function main() {
   const argv = process.argv.slice(2)
   if (argv.includes('--version')) {
@@ -68,8 +77,9 @@ async function main() {
     return
   }
   const port = portFromEnv()
+  const authToken = tokenFromEnv()
   const gw = new Gateway(config, process.env, VERSION)
-  const running = await serve(gw, config.server ?? {}, port, process.env.HOST || undefined).catch((error: Error) => fail([`cannot listen on port ${port}: ${error.message}`]))
+  const running = await serve(gw, config.server ?? {}, port, process.env.HOST || undefined, {authToken}).catch((error: Error) => fail([`cannot listen on port ${port}: ${error.message}`]))
   gw.start()
   log({
     event: 'listening',
@@ -79,6 +89,7 @@ async function main() {
     prompts: config.prompts?.length ?? 0,
     resources: (config.resources?.length ?? 0) + (config.resourceTemplates?.length ?? 0),
     upstreams: config.upstreams?.length ?? 0,
+    auth: authToken ? 'bearer' : 'none',
   })
 
   let stopping = false

@@ -108,3 +108,75 @@ def test_any_origin_when_asked(tmp_path: Path) -> None:
     with running_server(TOOLS, tmp_path, env={"MCP_ALLOWED_ORIGINS": "*"}) as srv:
         response = httpx.post(srv.mcp_url, json=INITIALIZE, headers={**HEADERS, "Origin": "https://anything.test"})
         assert response.status_code == 200
+
+
+# --------------------------------------------------------------------------
+# MCP_AUTH_TOKEN: a bearer token on the MCP endpoint (kaos sets it when it
+# exposes the server outside the cluster)
+
+TOKEN = "s3cret-token-for-tests"
+
+
+@pytest.fixture(scope="module")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = start_server(TOOLS, tmp_path_factory.mktemp("auth"), env={"MCP_AUTH_TOKEN": TOKEN})
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize(
+    ("authorization", "challenge"),
+    [
+        (None, 'Bearer realm="mcp"'),
+        ("Bearer wrong", 'Bearer realm="mcp", error="invalid_token"'),
+        (f"Basic {TOKEN}", 'Bearer realm="mcp", error="invalid_token"'),
+        (f"Bearer {TOKEN}x", 'Bearer realm="mcp", error="invalid_token"'),
+        ("Bearer", 'Bearer realm="mcp", error="invalid_token"'),
+    ],
+)
+def test_a_request_without_the_token_gets_401(token_server: Server, authorization: str | None, challenge: str) -> None:
+    headers = {**HEADERS, **({"Authorization": authorization} if authorization else {})}
+    response = httpx.post(token_server.mcp_url, json=INITIALIZE, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == challenge
+    assert "kaos mcp token" in response.json()["error"]["message"]
+    modern = httpx.post(token_server.mcp_url, json=MODERN_LIST, headers={**MODERN_HEADERS, **headers})
+    assert modern.status_code == 401
+    # The token never reaches the log.
+    assert TOKEN not in token_server.log()
+
+
+def test_the_token_lets_a_request_through_in_both_revisions(token_server: Server) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    response = httpx.post(token_server.mcp_url, json=INITIALIZE, headers={**HEADERS, **auth})
+    assert response.status_code == 200, response.text
+    modern = httpx.post(token_server.mcp_url, json=MODERN_LIST, headers={**MODERN_HEADERS, **auth})
+    assert [t["name"] for t in modern.json()["result"]["tools"]] == ["add"]
+    # Scheme names are case-insensitive (RFC 7235).
+    assert httpx.post(token_server.mcp_url, json=INITIALIZE, headers={**HEADERS, "Authorization": f"bearer {TOKEN}"}).status_code == 200
+
+
+def test_probes_need_no_token(token_server: Server) -> None:
+    # The kubelet sends no credentials: liveness and readiness stay open, and
+    # /readyz still runs its tools/list (in-process, past the check).
+    assert httpx.get(f"{token_server.base_url}/healthz").status_code == 200
+    ready = httpx.get(f"{token_server.base_url}/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checked"] == {"2026-07-28": "ok", "2025-11-25": "ok"}
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_the_sdk_client_with_the_token(token_server: Server, mode: str) -> None:
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        async with Client(streamable_http_client(token_server.mcp_url, http_client=http), mode=mode) as client:  # type: ignore[arg-type]
+            assert (await client.call_tool("add", {"a": 2, "b": 3})).structured_content == {"result": 5}
+
+
+def test_an_origin_is_checked_before_the_token(token_server: Server) -> None:
+    # A rebinding page never learns whether its guess of the token was right.
+    headers = {**HEADERS, "Origin": "http://evil.example.com", "Authorization": f"Bearer {TOKEN}"}
+    assert httpx.post(token_server.mcp_url, json=INITIALIZE, headers=headers).status_code == 403

@@ -154,3 +154,10 @@ def test_yaml_without_code_gets_a_hint() -> None:
         "rawpython: NameError at line 1: name 'calc' is not defined (the params look like YAML without a `code:` key)"
     )
     assert "For the YAML format put the functions under `code: |`." in result.stderr
+
+
+def test_an_empty_auth_token_is_refused() -> None:
+    # Set but empty (an empty Secret key): serving without the check would be worse than not starting.
+    result = run_to_exit("def f() -> int:\n    return 1\n", env={"MCP_AUTH_TOKEN": "  "})
+    assert result.returncode == 1
+    assert first_line(result.stderr) == "rawpython: MCP_AUTH_TOKEN is set but empty: give it the bearer token clients send, or unset it"

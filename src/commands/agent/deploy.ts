@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {DeployCommand, deployFlags} from '../../cli/deploy-command.js'
+import {DeployCommand, deployFlags, exposeFlags} from '../../cli/deploy-command.js'
 import type {KaosDoc} from '../../lib/documents.js'
 import type {AgentFlags} from '../../lib/inputs.js'
 
@@ -13,6 +13,7 @@ export default class AgentDeploy extends DeployCommand {
   ]
   static flags = {
     ...deployFlags,
+    ...exposeFlags,
     // Aliases: upstream KAOS's spellings (--modelapi, --mcp, --sub-agent), so its users' commands work.
     'model-api': Flags.string({description: 'Name of the ModelAPI the agent calls', aliases: ['modelapi']}),
     model: Flags.string({description: 'Model name to request from the model API'}),

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {DeployCommand, deployFlags} from '../../cli/deploy-command.js'
+import {DeployCommand, deployFlags, exposeFlags} from '../../cli/deploy-command.js'
 import type {KaosDoc} from '../../lib/documents.js'
 import type {McpFlags} from '../../lib/inputs.js'
 
@@ -13,9 +13,12 @@ export default class McpDeploy extends DeployCommand {
     {description: 'Slack, with its tokens from a Secret', command: '<%= config.bin %> <%= command.id %> slack --runtime slack --secret-env SLACK_BOT_TOKEN=slack/bot-token --secret-env SLACK_TEAM_ID=slack/team-id'},
     {description: 'A stdio server with its own flags', command: '<%= config.bin %> <%= command.id %> web --runtime fetch --arg=--ignore-robots-txt'},
     {description: 'Write plain YAML for kubectl apply -k', command: '<%= config.bin %> <%= command.id %> -f mcp.yaml --output-dir out/'},
+    {description: 'Three replicas behind an Ingress with TLS; the bearer token: kaos mcp token calc', command: '<%= config.bin %> <%= command.id %> calc --runtime rawpython --params-file tools.py --replicas 3 --expose ingress --host calc.example.com --tls-secret calc-tls --wait'},
+    {description: 'Egress limited to what the runtime declares', command: '<%= config.bin %> <%= command.id %> k8s --runtime kubernetes --sa k8s-reader --network-policy --wait'},
   ]
   static flags = {
     ...deployFlags,
+    ...exposeFlags,
     runtime: Flags.string({char: 'r', description: 'Runtime from the registry (see `kaos system runtimes`)'}),
     params: Flags.string({description: "Runtime params (e.g. rawpython's Python code or YAML)"}),
     'params-file': Flags.string({description: 'Read the runtime params from a file'}),

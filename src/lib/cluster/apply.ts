@@ -77,7 +77,8 @@ export async function readLive(cluster: Cluster, objects: KubernetesObject[]): P
 }
 
 /** What a pod needs to exist before it starts: its identity and the config it mounts or reads. */
-const POD_DEPENDENCIES = new Set(['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret'])
+// A NetworkPolicy too: a pod must never run a moment without the limits it was rendered with.
+const POD_DEPENDENCIES = new Set(['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'NetworkPolicy'])
 
 /**
  * Objects a pod depends on at start go in an earlier wave than the rest, so a pod never starts

@@ -63,6 +63,11 @@ export interface RequestOptions {
   contentType?: string
   /** Return undefined instead of throwing on 404. */
   allow404?: boolean
+  /**
+   * With allow404, also the API server's plain-text 404 ("404 page not found"): its answer for an
+   * API group it does not serve (a CRD that is not installed).
+   */
+  missingApiOk?: boolean
   signal?: AbortSignal
   /**
    * A long-lived stream (watch, log follow) goes quiet for long stretches: it gets this idle bound
@@ -296,7 +301,7 @@ export class Cluster {
         }
       }
       if (status >= 200 && status < 300) return (text ? json<T>() : undefined) as T
-      if (status === 404 && opts.allow404 && isJson(res)) return undefined as T
+      if (status === 404 && opts.allow404 && (isJson(res) || opts.missingApiOk)) return undefined as T
       // The API server reports apply bodies that do not fit the schema as a 500; that is bad input, not an outage.
       const schemaError = status === 500 && /failed to create typed patch object|field not declared in schema/.test(text)
       if (schemaError) {

@@ -1,7 +1,8 @@
 // Reading and deleting single objects and lists by kind: the primitives the named query modules
 // (workloads, namespaces, registry-configmap, …) are written with.
 import type {Cluster} from './client.js'
-import {collectionPath, isNamespaced, objectPath} from './paths.js'
+import {KaosError} from '../errors.js'
+import {OPTIONAL_KINDS, collectionPath, isNamespaced, objectPath} from './paths.js'
 
 /** A reference to one object, as kaos reports it. */
 export interface ObjectRef {
@@ -32,13 +33,28 @@ export interface ListOptions {
   signal?: AbortSignal
 }
 
-/** The items of a list query. */
-export async function listObjects<T = any>(cluster: Cluster, kind: string, opts: ListOptions = {}): Promise<T[]> {
-  const list = await cluster.request<{items: T[]}>('GET', collectionPath(kind, opts.namespace), {
+/** The items of a list query; with `missingOk`, a kind the cluster does not serve has none. */
+export async function listObjects<T = any>(cluster: Cluster, kind: string, opts: ListOptions & {missingOk?: boolean} = {}): Promise<T[]> {
+  const list = await cluster.request<{items: T[]} | undefined>('GET', collectionPath(kind, opts.namespace), {
     query: {labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector},
     signal: opts.signal,
+    ...(opts.missingOk ? {allow404: true, missingApiOk: true} : {}),
   })
-  return list.items ?? []
+  return list?.items ?? []
+}
+
+/**
+ * The objects of one kind a workload may own. A kind the cluster does not serve (HTTPRoute without
+ * the Gateway API: 404) or the user may not list (403) has none: kaos cannot have made any there.
+ */
+export async function listOwnedKind<T = any>(cluster: Cluster, kind: string, opts: ListOptions = {}): Promise<T[]> {
+  if (!OPTIONAL_KINDS.has(kind)) return listObjects<T>(cluster, kind, opts)
+  try {
+    return await listObjects<T>(cluster, kind, {...opts, missingOk: true})
+  } catch (error) {
+    if (error instanceof KaosError && error.code === 'FORBIDDEN') return []
+    throw error
+  }
 }
 
 /** Delete one object; 404 counts as success. Returns whether it existed. */

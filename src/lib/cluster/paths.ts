@@ -12,6 +12,12 @@ export const RESOURCES: Record<string, {group: string; version: string; plural: 
   Event: {group: '', version: 'v1', plural: 'events', namespaced: true},
   Deployment: {group: 'apps', version: 'v1', plural: 'deployments', namespaced: true},
   ReplicaSet: {group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true},
+  EndpointSlice: {group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true},
+  PodDisruptionBudget: {group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true},
+  NetworkPolicy: {group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', namespaced: true},
+  Ingress: {group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', namespaced: true},
+  HTTPRoute: {group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', namespaced: true},
+  Gateway: {group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways', namespaced: true},
   Role: {group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', namespaced: true},
   RoleBinding: {group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', namespaced: true},
   ClusterRole: {group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', namespaced: false},
@@ -19,7 +25,13 @@ export const RESOURCES: Record<string, {group: string; version: string; plural: 
 }
 
 /** Kinds a kaos workload may own, in the order delete removes them (workload first). */
-export const OWNED_KINDS = ['Deployment', 'Service', 'ConfigMap', 'Secret', 'ServiceAccount']
+export const OWNED_KINDS = ['Deployment', 'Service', 'ConfigMap', 'Secret', 'ServiceAccount', 'PodDisruptionBudget', 'NetworkPolicy', 'Ingress', 'HTTPRoute']
+
+/**
+ * Owned kinds a cluster may not serve (HTTPRoute without the Gateway API) or a user may not be
+ * allowed to list: listing them for pruning or deletion finds nothing instead of failing.
+ */
+export const OPTIONAL_KINDS = new Set(['PodDisruptionBudget', 'NetworkPolicy', 'Ingress', 'HTTPRoute'])
 
 /** Whether objects of a kind live in a namespace (unknown kinds are assumed to). */
 export function isNamespaced(kind: string): boolean {

@@ -35,6 +35,8 @@ export interface ForwardOptions {
   localPort?: number
   /** Service port to forward (default: the first, or the one named `http`). */
   servicePort?: number
+  /** Forward to this pod of the Service (it must be Ready), never another: checks of one pod. */
+  pod?: string
   /** Progress notes (stderr). */
   log?: (message: string) => void
 }
@@ -148,7 +150,12 @@ export class PortForwarder {
 
   private async pickPod(): Promise<void> {
     const {ready, all} = await this.readyPods()
-    const pod = ready[0]
+    const pod = this.opts.pod ? ready.find((p) => p.metadata.name === this.opts.pod) : ready[0]
+    if (!pod && this.opts.pod)
+      throw new KaosError(`pod ${this.opts.pod} of ${this.what} is not Ready (or is gone): ${notReadySummary(all.filter((p) => p.metadata?.name === this.opts.pod))}`, {
+        exit: ExitCode.WORKLOAD_FAILED,
+        code: 'NO_READY_POD',
+      })
     if (!pod) {
       const ns = this.opts.namespace
       throw new KaosError(`${this.what} in namespace "${ns}" has no Ready pod to forward to: ${notReadySummary(all)}`, {
@@ -301,6 +308,7 @@ export class PortForwarder {
 
   /** Move new connections to another Ready pod (not the one that failed). True if there is one. */
   async failover(): Promise<boolean> {
+    if (this.opts.pod) return false
     const failed = this.lastFailure?.pod ?? this.pod
     this.badPods.add(failed)
     try {
@@ -374,7 +382,7 @@ export async function forwardWorkload(
   kind: Kind,
   name: string,
   namespace: string,
-  opts: {localPort?: number; log?: (m: string) => void; deployment?: any} = {},
+  opts: {localPort?: number; log?: (m: string) => void; deployment?: any; pod?: string} = {},
 ): Promise<PortForwarder> {
-  return PortForwarder.open(cluster, {namespace, service: objectName(kind, name), what: `${kind} "${name}"`, localPort: opts.localPort, log: opts.log})
+  return PortForwarder.open(cluster, {namespace, service: objectName(kind, name), what: `${kind} "${name}"`, localPort: opts.localPort, log: opts.log, pod: opts.pod})
 }

@@ -6,7 +6,7 @@ import {ANNOTATION_INVENTORY, LABEL_KIND, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_
 import type {KubernetesObject} from '../render/common.js'
 import {type LiveObjects, refOf} from './apply.js'
 import type {Cluster} from './client.js'
-import {type ObjectRef, listObjects, refKey} from './objects.js'
+import {type ObjectRef, listOwnedKind, refKey} from './objects.js'
 import {OWNED_KINDS} from './paths.js'
 
 interface Workload {
@@ -38,7 +38,7 @@ export async function listPruneCandidates(cluster: Cluster, objects: KubernetesO
     namespaces.flatMap((namespace) => {
       const names = [...new Set(workloads.filter((w) => w.namespace === namespace).map((w) => w.name))]
       const labelSelector = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_NAME} in (${names.join(',')})`
-      return OWNED_KINDS.map(async (kind) => ({kind, namespace, items: await listObjects<KubernetesObject>(cluster, kind, {namespace, labelSelector})}))
+      return OWNED_KINDS.map(async (kind) => ({kind, namespace, items: await listOwnedKind<KubernetesObject>(cluster, kind, {namespace, labelSelector})}))
     }),
   )
   for (const {kind, namespace, items} of lists) {

@@ -3,7 +3,7 @@
 import {type Kind, KINDS} from '../kinds.js'
 import {LABEL_KIND, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY, objectName, podSelector, workloadSelector} from '../names.js'
 import type {Cluster} from './client.js'
-import {type ObjectRef, getObject, listObjects} from './objects.js'
+import {type ObjectRef, getObject, listObjects, listOwnedKind} from './objects.js'
 import {OWNED_KINDS} from './paths.js'
 
 /** kaos Deployments of one kind (or of every kind), in one namespace or all; `selector` narrows them. */
@@ -27,6 +27,6 @@ export async function listWorkloadPods(cluster: Cluster, kind: Kind, name: strin
 
 /** Every object of the owned kinds carrying a workload's labels (one list per kind, together). */
 export async function listOwnedObjects(cluster: Cluster, kind: string, name: string, namespace: string): Promise<ObjectRef[]> {
-  const lists = await Promise.all(OWNED_KINDS.map((k) => listObjects(cluster, k, {namespace, labelSelector: workloadSelector(kind, name)})))
+  const lists = await Promise.all(OWNED_KINDS.map((k) => listOwnedKind(cluster, k, {namespace, labelSelector: workloadSelector(kind, name)})))
   return OWNED_KINDS.flatMap((k, i) => lists[i].map((item) => ({kind: k, name: item.metadata.name, namespace})))
 }

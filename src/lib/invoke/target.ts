@@ -59,12 +59,22 @@ export interface McpTargetOptions {
   warn?: (message: string) => void
 }
 
+/** How to speak MCP to a deployed MCPServer, before choosing a pod. */
+export interface McpWorkloadEndpoint {
+  path: string
+  transport: McpTransportKind
+  headers: Record<string, string>
+  /** Its Deployment, as read. */
+  deployment: any
+}
+
 /**
- * A deployed MCPServer: path and transport from its endpoint annotation and runtime, the bearer
- * token its runtime's `auth` asks for, and a port-forward to one of its Ready pods.
+ * A deployed MCPServer's MCP endpoint: path and transport from its endpoint annotation and
+ * runtime, and the bearer token its server checks (runtime `auth`, or kaos's own servers when
+ * exposed), read from the Secret kaos generated.
  */
-export async function mcpWorkloadTarget(cluster: Cluster, name: string, opts: McpTargetOptions): Promise<McpTarget> {
-  const ns = cluster.namespace
+export async function mcpWorkloadEndpoint(cluster: Cluster, name: string, opts: Omit<McpTargetOptions, 'localPort' | 'log'> & {namespace?: string}): Promise<McpWorkloadEndpoint> {
+  const ns = opts.namespace ?? cluster.namespace
   const d = await getDeployment(cluster, 'MCPServer', name, ns)
   const annotations = d.metadata?.annotations ?? {}
   const runtime = await runtimeOf(cluster, annotations[ANNOTATION_RUNTIME], opts)
@@ -78,12 +88,18 @@ export async function mcpWorkloadTarget(cluster: Cluster, name: string, opts: Mc
   const transport = opts.transport ?? (runtime?.transport === 'sse' ? 'sse' : 'http')
   const headers = {...opts.headers}
   const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')
-  if (runtime?.auth && !hasAuth && !opts.noAuth) {
+  if (runtime && !hasAuth && !opts.noAuth) {
     const {token, warning} = await readBearerToken(cluster, d, runtime, name, ns)
     if (warning) opts.warn?.(warning)
     if (token) headers.Authorization = `Bearer ${token}`
   }
-  const forwarder = await forwardWorkload(cluster, 'MCPServer', name, ns, {localPort: opts.localPort, log: opts.log})
+  return {path, transport, headers, deployment: d}
+}
+
+/** A deployed MCPServer (see mcpWorkloadEndpoint) and a port-forward to one of its Ready pods. */
+export async function mcpWorkloadTarget(cluster: Cluster, name: string, opts: McpTargetOptions): Promise<McpTarget> {
+  const {path, transport, headers} = await mcpWorkloadEndpoint(cluster, name, opts)
+  const forwarder = await forwardWorkload(cluster, 'MCPServer', name, cluster.namespace, {localPort: opts.localPort, log: opts.log})
   return {url: forwarder.url(path), transport, headers, forwarder, label: `MCPServer "${name}" (pod ${forwarder.pod})`}
 }
 

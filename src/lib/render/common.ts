@@ -1,7 +1,8 @@
 import {createHash} from 'node:crypto'
 
 import type {ContainerOverride, EnvVar, KaosDoc} from '../documents.js'
-import {ANNOTATION_ENDPOINT, ANNOTATION_POD_SPEC_HASH, ANNOTATION_SOURCE, objectName, selectorLabels, serviceUrl, workloadLabels} from '../names.js'
+import {ANNOTATION_ENDPOINT, ANNOTATION_POD_SPEC_HASH, ANNOTATION_SOURCE, KIND_INFO, objectName, selectorLabels, serviceUrl, workloadLabels} from '../names.js'
+import {CLIENT_IP_TIMEOUT_SECONDS, ROLLING_UPDATE, podDisruptionBudget, spreadAcrossNodes, withGracefulShutdown} from './serving.js'
 
 /** A rendered Kubernetes object: plain JSON, ready for YAML output or server-side apply. */
 export interface KubernetesObject {
@@ -146,17 +147,25 @@ export interface WorkloadParts {
   source?: KaosDoc
   /** Path appended to the in-cluster endpoint (the MCP path, e.g. `/mcp`). */
   path?: string
+  /** Pin each client IP to one pod (servers that keep sessions in memory, with replicas > 1). */
+  clientIPAffinity?: boolean
 }
 
 /**
- * The Deployment and Service every kind shares. The document's podSpec is merged last and the
- * pod-spec hash is taken over the final template, so any change to what runs rolls the pods.
+ * The Deployment and Service every kind shares, and with more than one replica a
+ * PodDisruptionBudget and a rollout that never lowers capacity (see serving.ts). Pods are spread
+ * across nodes. Every pod gets a preStop pause and a grace period so a rollout drops no call in
+ * flight. The document's podSpec is merged last and the pod-spec hash is taken over the final
+ * template, so any change to what runs rolls the pods.
  */
 export function deploymentAndService(p: WorkloadParts): KubernetesObject[] {
   const {doc, namespace} = p
   const name = objectName(doc.kind, doc.metadata.name)
   const labels = workloadLabels(doc.kind, doc.metadata.name, doc.metadata.labels)
-  const podSpec = doc.spec.podSpec ? deepMerge(p.podSpec, doc.spec.podSpec) : p.podSpec
+  const replicas = doc.spec.replicas ?? 1
+  // The spread goes on every pod template, one replica or many: scaling must not roll the pods.
+  const base = {...withGracefulShutdown(p.podSpec, KIND_INFO[doc.kind].container), topologySpreadConstraints: spreadAcrossNodes(doc.kind, doc.metadata.name)}
+  const podSpec = doc.spec.podSpec ? deepMerge(base, doc.spec.podSpec) : base
   const templateAnnotations = {...p.podAnnotations}
   const hash = shortHash({spec: podSpec, annotations: templateAnnotations})
   const source = stableStringify(p.source ?? doc)
@@ -175,8 +184,9 @@ export function deploymentAndService(p: WorkloadParts): KubernetesObject[] {
       },
     },
     spec: {
-      replicas: doc.spec.replicas ?? 1,
+      replicas,
       selector: {matchLabels: selectorLabels(doc.kind, doc.metadata.name)},
+      ...(replicas > 1 ? {strategy: ROLLING_UPDATE} : {}),
       template: {
         metadata: {labels, annotations: {...templateAnnotations, [ANNOTATION_POD_SPEC_HASH]: hash}},
         spec: podSpec,
@@ -191,9 +201,11 @@ export function deploymentAndService(p: WorkloadParts): KubernetesObject[] {
       type: 'ClusterIP',
       selector: selectorLabels(doc.kind, doc.metadata.name),
       ports: [{name: 'http', port: p.port, targetPort: 'http', protocol: 'TCP'}],
+      ...(p.clientIPAffinity ? {sessionAffinity: 'ClientIP', sessionAffinityConfig: {clientIP: {timeoutSeconds: CLIENT_IP_TIMEOUT_SECONDS}}} : {}),
     },
   }
-  return clean([deployment, service])
+  const pdb = replicas > 1 ? [podDisruptionBudget(doc.kind, doc.metadata.name, namespace, labels)] : []
+  return clean([deployment, service, ...pdb])
 }
 
 export function httpProbe(path: string, port: string | number = 'http'): Obj {

@@ -20,6 +20,7 @@ import {
   workloadLabels,
 } from '../names.js'
 import type {Registry} from '../registry.js'
+import {activeAuth} from '../serving.js'
 import {type KubernetesObject, shortHash} from './common.js'
 
 /**
@@ -68,6 +69,8 @@ export interface GatewayRender {
   configHash: string
   /** What was selected, for messages and `--json`. */
   selected: {tools: string[]; prompts: string[]; resources: string[]; upstreams: string[]}
+  /** What the gateway connects to, for its NetworkPolicy: the URLs its tools and resources call, and its upstream MCP servers. */
+  calls: {urls: string[]; upstreams: Array<{name: string; port: number}>}
   warnings: string[]
 }
 
@@ -86,6 +89,7 @@ export function renderGateway(doc: MCPServerDoc, inputs: GatewayInputs): Gateway
     : []
   const upstreamEnv: GatewayEnv[] = []
   const upstreams: UpstreamConfig[] = []
+  const upstreamPorts: Array<{name: string; port: number}> = []
   for (const s of upstreamDocs) {
     const rt = inputs.registry.runtimes.get(s.spec.runtime)
     if (!rt) {
@@ -97,8 +101,11 @@ export function renderGateway(doc: MCPServerDoc, inputs: GatewayInputs): Gateway
       continue
     }
     const up: UpstreamConfig = {name: s.metadata.name, url: serviceUrl('MCPServer', s.metadata.name, namespace, rt.port, rt.path)}
-    // A server kaos gave a bearer token: the gateway sends it, read from the same Secret.
-    if (rt.auth && !(s.spec.container?.env ?? []).some((e) => e.name === rt.auth!.tokenEnv)) {
+    upstreamPorts.push({name: s.metadata.name, port: rt.port})
+    // A server kaos gave a bearer token (always, or because it is exposed): the gateway sends it,
+    // read from the same Secret.
+    const auth = activeAuth(s, rt)
+    if (auth && !(s.spec.container?.env ?? []).some((e) => e.name === auth.tokenEnv)) {
       const envName = `KAOS_UPSTREAM_TOKEN_${upstreamEnv.length}`
       upstreamEnv.push({name: envName, secretKeyRef: {name: authSecretName(s.metadata.name), key: AUTH_SECRET_KEY}})
       up.headers = {Authorization: {fromEnv: envName, prefix: 'Bearer '}}
@@ -139,6 +146,10 @@ export function renderGateway(doc: MCPServerDoc, inputs: GatewayInputs): Gateway
       prompts: (config.prompts ?? []).map((p) => p.name),
       resources: [...(config.resources ?? []).map((r) => r.uri), ...(config.resourceTemplates ?? []).map((r) => r.uriTemplate)],
       upstreams: upstreams.map((u) => u.name),
+    },
+    calls: {
+      urls: [...(config.tools ?? []), ...(config.resources ?? []), ...(config.resourceTemplates ?? [])].flatMap((t) => (t.http ? [t.http.url] : [])),
+      upstreams: upstreamPorts,
     },
     warnings,
   }

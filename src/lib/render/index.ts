@@ -7,19 +7,23 @@ import type {GatewayChecks} from '../gateway-checks.js'
 import {type Registry, ownImageRef} from '../registry.js'
 import {renderAgent} from './agent.js'
 import {type KubernetesObject} from './common.js'
+import {ANNOTATION_INVENTORY, LABEL_MANAGED_BY, MANAGED_BY, workloadLabels} from '../names.js'
+import {egressOf} from '../serving.js'
+import {exposeObject} from './expose.js'
 import {type GatewayRender, checkCatalogDoc, renderCatalogDoc, renderGateway} from './gateway.js'
-import {ANNOTATION_INVENTORY, LABEL_MANAGED_BY, MANAGED_BY} from '../names.js'
 import {type RenderResult, renderMCPServer} from './mcpserver.js'
 import {modelAPIPort, renderModelAPI} from './modelapi.js'
+import {type ApiServerAddresses, agentPolicy, gatewayPolicy, mcpServerPolicy, modelAPIPolicy} from './network-policy.js'
 
 export * from './common.js'
 export {type RenderResult, renderMCPServer} from './mcpserver.js'
 export {litellmConfig, modelAPIPort, renderModelAPI} from './modelapi.js'
 export {renderAgent} from './agent.js'
+export {type ApiServerAddresses} from './network-policy.js'
 export {checkCatalogDoc, renderCatalogDoc, renderGateway} from './gateway.js'
 
 /** Apply order: identities and config before the workloads that mount them. */
-export const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Deployment', 'Service']
+export const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'NetworkPolicy', 'Deployment', 'Service', 'PodDisruptionBudget', 'Ingress', 'HTTPRoute']
 
 /** Sort objects into apply order (stable within a kind). */
 export function sortForApply(objects: KubernetesObject[]): KubernetesObject[] {
@@ -66,6 +70,8 @@ export interface RenderContext {
   modelAPIPorts?: Record<string, number>
   /** MCPServer ports known from the cluster, by name (default 8000). Documents in the same set are added automatically. */
   mcpServerPorts?: Record<string, number>
+  /** Where pods reach the API server, for NetworkPolicies of runtimes that need it (read by deploy). */
+  apiServer?: ApiServerAddresses
   /**
    * For gateways: the MCPTool, MCPPrompt and MCPResource documents stored in the cluster, and
    * its MCPServers (each with metadata.namespace). Undefined when the cluster was not read (an
@@ -87,6 +93,10 @@ export function namespaceFor(doc: AnyDoc, ctx: Pick<RenderContext, 'namespace' |
   if (own && ctx.namespaceExplicit && own !== ctx.namespace)
     throw invalid(`${doc.kind} "${doc.metadata.name}": metadata.namespace "${own}" does not match -n ${ctx.namespace}`, ['Drop one of them, or make them agree.'])
   return own ?? ctx.namespace
+}
+
+function withPolicy(r: RenderResult, p: {policy: KubernetesObject; warnings: string[]}): RenderResult {
+  return {objects: [...r.objects, p.policy], warnings: [...r.warnings, ...p.warnings]}
 }
 
 /**
@@ -114,17 +124,32 @@ export function render(input: AnyDoc[], ctx: RenderContext): RenderResult {
 
   const objects: KubernetesObject[] = catalogDocs.map((d) => renderCatalogDoc(d, namespaceFor(d, ctx)))
   const warnings: string[] = [...input.flatMap((d) => documentNotes(d)), ...mcpReach]
+  const {defaults} = ctx.registry
   for (const doc of docs) {
     const namespace = namespaceFor(doc, ctx)
+    const labels = workloadLabels(doc.kind, doc.metadata.name, doc.metadata.labels)
+    const policy = doc.spec.networkPolicy ?? defaults.networkPolicy
     let r: RenderResult
     warnings.push(...upstreamWarnings(doc, doc.kind === 'MCPServer' ? resolveRuntime(doc, ctx.registry) : undefined))
     if (doc.kind === 'MCPServer') {
       const runtime = resolveRuntime(doc, ctx.registry)
       const gateway = runtime.gateway ? gatewayFor(doc, namespace, input, ctx) : undefined
-      r = renderMCPServer(doc, runtime, {namespace, authToken: ctx.authTokens?.[doc.metadata.name], adapterImage: ownImageRef('stdio-adapter', ctx.registry.defaults.imageRegistry), gateway})
+      r = renderMCPServer(doc, runtime, {namespace, authToken: ctx.authTokens?.[doc.metadata.name], adapterImage: ownImageRef('stdio-adapter', defaults.imageRegistry), gateway})
+      if (policy && gateway) r = withPolicy(r, gatewayPolicy(doc, {namespace, labels, port: runtime.port, calls: gateway.calls, extra: doc.spec.egress, apiServer: ctx.apiServer}))
+      else if (policy) r = withPolicy(r, mcpServerPolicy(doc, {namespace, labels, port: runtime.port, ...egressOf(doc, runtime), runtime: runtime.name, apiServer: ctx.apiServer}))
+      if (doc.spec.expose) r.objects.push(exposeObject(doc.kind, doc.metadata.name, namespace, labels, doc.spec.expose, runtime.port, runtime.path, doc.spec.gatewayRoute?.timeout))
+    } else if (doc.kind === 'Agent') {
+      r = renderAgent(doc, {namespace, defaults, modelAPIPorts, mcpServerPorts})
+      const modelAPIPort = modelAPIPorts[doc.spec.modelAPI] ?? defaults.modelAPI.proxy.port
+      if (policy) r = withPolicy(r, agentPolicy(doc, {namespace, labels, port: defaults.agent.port, modelAPIPort, mcpServerPorts, peerPort: defaults.agent.port}))
+      if (doc.spec.expose) r.objects.push(exposeObject(doc.kind, doc.metadata.name, namespace, labels, doc.spec.expose, defaults.agent.port, '/', doc.spec.gatewayRoute?.timeout))
+    } else {
+      r = renderModelAPI(doc, {namespace, defaults})
+      if (policy) r = withPolicy(r, modelAPIPolicy(doc, {namespace, labels, port: modelAPIPort(doc, defaults)}))
     }
-    else if (doc.kind === 'Agent') r = renderAgent(doc, {namespace, defaults: ctx.registry.defaults, modelAPIPorts, mcpServerPorts})
-    else r = renderModelAPI(doc, {namespace, defaults: ctx.registry.defaults})
+    const exposed = doc.kind !== 'ModelAPI' ? doc.spec.expose : undefined
+    if (exposed?.auth === 'none')
+      r.warnings.push(`${doc.kind} "${doc.metadata.name}": exposed at ${exposed.host} without a bearer token (--no-auth): anyone who reaches that host can call it; keep an authenticating proxy or gateway in front`)
     addInventory(r.objects)
     objects.push(...r.objects)
     warnings.push(...r.warnings)

@@ -1,9 +1,12 @@
 import type {MCPServerDoc} from '../documents.js'
 import type {Runtime} from '../registry.js'
+import {activeAuth, sessionsOf} from '../serving.js'
 import {telemetryEnv} from '../upstream.js'
 import type {GatewayRender} from './gateway.js'
-import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, httpProbe, mergeEnv, podIdentity, pullPolicy, tcpProbe} from './common.js'
+import {type KubernetesObject, applyContainerOverride, clean, deploymentAndService, mergeEnv, podIdentity, pullPolicy} from './common.js'
 import {ANNOTATION_CONFIG_HASH, ANNOTATION_PACKAGE, ANNOTATION_PACKAGE_BIN, ANNOTATION_RUNTIME, ANNOTATION_TRANSPORT, AUTH_SECRET_KEY, authSecretName, objectName, workloadLabels} from '../names.js'
+import {ADAPTER_DIR, ADAPTER_VOLUME, mcpServerProbes} from './probes.js'
+import {CLIENT_IP_TIMEOUT_SECONDS} from './serving.js'
 
 export interface McpRenderContext {
   namespace: string
@@ -14,10 +17,6 @@ export interface McpRenderContext {
   /** A gateway runtime's rendered configuration (render/gateway.ts). */
   gateway?: GatewayRender
 }
-
-/** Where the init container puts the adapter for a wrapped stdio image. */
-const ADAPTER_DIR = '/kaos'
-const ADAPTER_VOLUME = 'kaos-adapter'
 
 /** The rendered result plus things a person should know about it. */
 export interface RenderResult {
@@ -41,10 +40,13 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
   if (spec.telemetry?.enabled) env.push(...telemetryEnv(name, namespace, spec.telemetry.endpoint))
 
   const userEnv = new Set((spec.container?.env ?? []).map((e) => e.name))
-  if (runtime.auth && !userEnv.has(runtime.auth.tokenEnv)) {
+  // A token for servers that always want one (slack), or that check one when exposed (rawpython,
+  // the stdio adapter) and are exposed with auth.
+  const auth = activeAuth(doc, runtime)
+  if (auth && !userEnv.has(auth.tokenEnv)) {
     // The token lives in a Secret kaos owns, so `kaos mcp invoke` can read it back and send it.
     const secret = authSecretName(name)
-    env.push({name: runtime.auth.tokenEnv, valueFrom: {secretKeyRef: {name: secret, key: AUTH_SECRET_KEY}}})
+    env.push({name: auth.tokenEnv, valueFrom: {secretKeyRef: {name: secret, key: AUTH_SECRET_KEY}}})
     if (ctx.authToken) {
       objects.push({apiVersion: 'v1', kind: 'Secret', metadata: {name: secret, namespace, labels}, type: 'Opaque', stringData: {[AUTH_SECRET_KEY]: ctx.authToken}})
     } else {
@@ -69,8 +71,7 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
   // "the child answered initialize and tools/list" (its /healthz: the child is alive).
   const stdio = runtime.transport === 'stdio'
   if (stdio) env.push({name: 'KAOS_ADAPTER_MODE', value: runtime.adapterMode})
-  const readyPath = stdio ? '/readyz' : (runtime.readyPath ?? runtime.healthPath)
-  const livePath = stdio ? '/healthz' : runtime.healthPath
+  const probes = mcpServerProbes(runtime, {stdio, tokenEnv: auth?.tokenEnv})
   const volumes: Array<Record<string, unknown>> = []
   const mounts: Array<Record<string, unknown>> = runtime.writableDirs.map((dir, i) => {
     volumes.push({name: `data-${i}`, emptyDir: {}})
@@ -89,7 +90,8 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
   const wrapped = stdio && !runtime.package
   const command = spec.container?.command ?? runtime.command
   let initContainers: Array<Record<string, unknown>> | undefined
-  if (wrapped) {
+  // The same init container hands the adapter's probe to an image that has no MCP client.
+  if (wrapped || probes.needsAdapter) {
     volumes.push({name: ADAPTER_VOLUME, emptyDir: {}})
     mounts.push({name: ADAPTER_VOLUME, mountPath: ADAPTER_DIR, readOnly: true})
     initContainers = [
@@ -112,8 +114,8 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
     env: env.length > 0 ? env : undefined,
     ports: [{name: 'http', containerPort: runtime.port, protocol: 'TCP'}],
     volumeMounts: mounts.length > 0 ? mounts : undefined,
-    readinessProbe: readyPath ? httpProbe(readyPath) : tcpProbe(),
-    livenessProbe: livePath ? {...httpProbe(livePath), initialDelaySeconds: 10} : {...tcpProbe(), initialDelaySeconds: 10},
+    readinessProbe: probes.readinessProbe,
+    livenessProbe: probes.livenessProbe,
   }
   container = applyContainerOverride(container, wrapped ? {...spec.container, command: undefined} : spec.container)
   if (container.env) container.env = mergeEnv(container.env as never)
@@ -131,6 +133,14 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
     ...(gw ? {[ANNOTATION_CONFIG_HASH]: gw.configHash} : {}),
   }
 
+  // Sessions kept in one process need their clients to come back to it.
+  const replicas = spec.replicas ?? 1
+  const clientIPAffinity = sessionsOf(doc, runtime) === 'sticky' && replicas > 1
+  if (clientIPAffinity)
+    warnings.push(
+      `MCPServer "${name}": runtime "${runtime.name}" keeps MCP sessions in memory (sessions: sticky), so the Service pins each client IP to one of the ${replicas} pods (ClientIP affinity, ${CLIENT_IP_TIMEOUT_SECONDS / 3600} h). Its limits: clients behind one NAT or proxy all land on one pod; a port-forward (kaos mcp invoke, kubectl port-forward) bypasses the Service and pins one pod; a pod that goes away loses its sessions (clients re-initialize); Ingress controllers and Gateways ignore it. A server that keeps no sessions needs none of this (spec.sessions: stateless if yours is).`,
+    )
+
   objects.push(
     ...deploymentAndService({
       doc,
@@ -139,6 +149,7 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
       port: runtime.port,
       path: runtime.path,
       podAnnotations: Object.keys(podAnnotations).length > 0 ? podAnnotations : undefined,
+      clientIPAffinity,
       // What clients speak: the adapter serves stdio servers as streamable HTTP.
       annotations: {[ANNOTATION_RUNTIME]: runtime.name, [ANNOTATION_TRANSPORT]: stdio ? 'http' : runtime.transport},
     }),

@@ -173,7 +173,8 @@ func (r *runner) sync(ctx context.Context, p *corev1.Pod) {
 		return
 	}
 	if p.DeletionTimestamp != nil {
-		r.stop(p.UID, "pod terminating")
+		// preStop, SIGTERM, grace period, then release the pod (terminate.go)
+		r.terminate(p)
 		return
 	}
 	if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {

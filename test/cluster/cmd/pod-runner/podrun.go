@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,6 +45,10 @@ type podRun struct {
 	initialized bool
 	ports       map[int32]int32 // container port -> local port, of the containers that run here
 	pushMu      sync.Mutex      // one status write at a time, each with the newest states
+	resolved    []*container    // once run has resolved them (terminate.go)
+
+	terminating bool        // guarded by r.mu: a shutdown has begun (terminate.go)
+	stopping    atomic.Bool // containers are being stopped: do not restart them
 
 	wakeMu sync.Mutex
 	wakeCh chan struct{} // closed (and replaced) when the pod's node changes
@@ -99,6 +104,10 @@ type container struct {
 	// configErr: noRun because a referenced Secret/ConfigMap or key is missing, which a real
 	// kubelet reports as CreateContainerConfigError (the container never starts).
 	configErr bool
+	// the live process, for a kubelet-like shutdown (terminate.go)
+	procMu sync.Mutex
+	proc   *os.Process
+	exited chan struct{}
 }
 
 func (pr *podRun) run(_ context.Context) {
@@ -127,6 +136,7 @@ func (pr *podRun) run(_ context.Context) {
 		}
 	}
 	pr.mu.Lock()
+	pr.resolved = cs
 	pr.ports = map[int32]int32{}
 	for _, c := range cs {
 		if c.noRun != "" {
@@ -139,6 +149,8 @@ func (pr *podRun) run(_ context.Context) {
 		}
 	}
 	pr.mu.Unlock()
+	// From now on the pod is deleted only once its processes are stopped (terminate.go).
+	pr.r.addFinalizer(ctx, p)
 	pr.r.svc.podsChanged(p.Namespace)
 	if err := pr.r.applyKwok(ctx, p, "logs", "Logs", map[string]any{"logs": logs}); err != nil {
 		klog.Errorf("%s: Logs: %v", pr.key(), err)
@@ -255,10 +267,10 @@ func (pr *podRun) supervise(c *container) {
 	ctx := pr.ctx
 	backoff := time.Second
 	restarts := int32(0)
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !pr.stopping.Load() {
 		started := time.Now()
 		code, err := pr.runOnce(c, restarts)
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || pr.stopping.Load() {
 			return
 		}
 		finished := time.Now()
@@ -357,6 +369,7 @@ func (pr *podRun) runOnce(c *container, restarts int32) (int, error) {
 	pr.pushStatus()
 
 	done := make(chan struct{})
+	c.setRunning(cmd.Process, done)
 	kill := make(chan struct{}, 1)
 	go pr.probe(c, done, kill)
 	go func() { // stop on pod deletion or a failed liveness probe: SIGTERM the group, SIGKILL after grace
@@ -377,6 +390,7 @@ func (pr *podRun) runOnce(c *container, restarts int32) (int, error) {
 	copyWG.Wait()
 	err = cmd.Wait()
 	close(done)
+	c.setRunning(nil, nil)
 	if cmd.ProcessState != nil {
 		// also make sure no grandchild survives
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)

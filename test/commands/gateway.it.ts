@@ -44,9 +44,20 @@ async function deploy(ns: string, yaml: string): Promise<void> {
 }
 
 /** kubectl apply of plain Kubernetes objects (the backing services), waiting for their Deployments. */
-function applyAndWait(ns: string, yaml: string, deployments: string[]): void {
+async function applyAndWait(ns: string, yaml: string, deployments: string[]): Promise<void> {
   kubectl('apply', '-n', ns, '-f', file(yaml))
   for (const d of deployments) kubectl('wait', '-n', ns, '--for=condition=Available', '--timeout=90s', `deploy/${d}`)
+  // Available is the Deployment's view; a Service routes to a pod only once its EndpointSlice says
+  // so, a moment later (kube-proxy lags the same way). Tools called before then would fail for a
+  // reason that is not the gateway's: wait until each Service answers by its name.
+  for (const d of deployments) {
+    const port = kubectl('get', 'svc', d, '-n', ns, '-o', 'jsonpath={.spec.ports[0].port}').trim()
+    await until(`Service ${d} answering`, async () => {
+      const res = await fetch(`http://${d}.${ns}.svc.cluster.local:${port}/`, {signal: AbortSignal.timeout(2000)})
+      await res.body?.cancel()
+      return true
+    })
+  }
 }
 
 /** `kaos mcp invoke GATEWAY ARGS… --json`: the MCP result, and the exit code. */
@@ -130,7 +141,7 @@ describeOrSkip('the gateway on the test bed: real pods, Services, Secrets', skip
 
   it('serves tools (by Service with a Secret header, by URL), a prompt and resources (inline, over HTTP, a template) over two backing services', async () => {
     const ns = await newNamespace('gw-serve')
-    applyAndWait(
+    await applyAndWait(
       ns,
       `${httpServiceManifest('items')}---\n${httpServiceManifest('catalog', {port: 80, targetPort: 8080})}---
 apiVersion: v1
@@ -198,7 +209,7 @@ spec:
     assert.deepEqual(list.result.tools.map((t: any) => t.name).sort(), ['create_item', 'get_item', 'search', 'whoami-auth'])
 
     const item = await invoke(ns, 'shop', '--tool', 'get_item', '--arg', 'id=7')
-    assert.equal(item.code, 0, item.stderr)
+    assert.equal(item.code, 0, `${item.stderr}${JSON.stringify(item.result)}`)
     assert.deepEqual(JSON.parse(text(item.result)), {id: '7', name: 'hammer 7', price: 8.75})
 
     const auth = await invoke(ns, 'shop', '--tool', 'whoami-auth')
@@ -243,7 +254,7 @@ spec:
 
   it('a tool applied later is served after the rollout (--wait); relabelled out of the selector and back; deleted, it is gone', async () => {
     const ns = await newNamespace('gw-apply')
-    applyAndWait(ns, httpServiceManifest('items'), ['items'])
+    await applyAndWait(ns, httpServiceManifest('items'), ['items'])
     await deploy(ns, `${GATEWAY('shop', 'shop')}---\n${TOOL('get-item', 'shop', '{service: {name: items, port: 8080}, path: "/items/{{args.id}}"}', `${ID_ARG}  response: {pointer: /data}\n`)}`)
     const before = await invoke(ns, 'shop')
     assert.deepEqual(before.result.tools.map((t: any) => t.name), ['get-item'])
@@ -275,7 +286,7 @@ spec:
 
   it('a backend with no Ready endpoint, a failing, a slow and an HTML backend are tool errors (exit 6); the gateway keeps serving, never restarts', async () => {
     const ns = await newNamespace('gw-fail')
-    applyAndWait(ns, `${httpServiceManifest('items')}---\n${httpServiceManifest('orders', {replicas: 0})}`, ['items'])
+    await applyAndWait(ns, `${httpServiceManifest('items')}---\n${httpServiceManifest('orders', {replicas: 0})}`, ['items'])
     await deploy(
       ns,
       [
@@ -309,7 +320,7 @@ spec:
 
     // The gateway still serves its other tools, from the same processes.
     const item = await invoke(ns, 'shop', '--tool', 'get-item', '--arg', 'id=3')
-    assert.equal(item.code, 0, item.stderr)
+    assert.equal(item.code, 0, `${item.stderr}${JSON.stringify(item.result)}`)
     assert.equal(JSON.parse(text(item.result)).name, 'drill 3')
     assert.deepEqual(gatewayPods(ns, 'shop'), pods, 'same pods, no restart')
 
@@ -326,7 +337,7 @@ spec:
   it('two replicas answer one session-less client (the Python MCP SDK) calling the Service by name', async () => {
     const ns = await newNamespace('gw-replicas')
     const python = pythonMcpClient()
-    applyAndWait(ns, httpServiceManifest('items'), ['items'])
+    await applyAndWait(ns, httpServiceManifest('items'), ['items'])
     await deploy(ns, `${GATEWAY('shop', 'shop')}---\n${TOOL('whoami', 'shop', '{service: {name: items, port: 8080}, path: /whoami}', '  response: {pointer: /pod}\n')}`)
     const pods = gatewayPods(ns, 'shop')
     assert.equal(pods.length, 2)
@@ -403,7 +414,7 @@ spec:
   it('exposed through an Ingress: the bearer token from the Secret kaos made is required (kaos mcp token prints it, invoke sends it); an exposed upstream gets its own token from the gateway; a NetworkPolicy read from its configuration', async function () {
     this.timeout(150_000)
     const ns = await newNamespace('gw-expose')
-    applyAndWait(ns, httpServiceManifest('items'), ['items'])
+    await applyAndWait(ns, httpServiceManifest('items'), ['items'])
     const deployed = await kaos(
       [
         'mcp',
@@ -445,7 +456,7 @@ spec:
 
     // kaos mcp invoke sends the gateway's token; the gateway sends calc's (calc checks its own).
     const item = await invoke(ns, 'front', '--tool', 'get_item', '--arg', 'id=7')
-    assert.equal(item.code, 0, item.stderr)
+    assert.equal(item.code, 0, `${item.stderr}${JSON.stringify(item.result)}`)
     assert.equal(JSON.parse(text(item.result)).name, 'hammer 7')
     const sum = await until('calc_add through the gateway', async () => {
       const r = await invoke(ns, 'front', '--tool', 'calc_add', '--arg', 'a=2', '--arg', 'b=40')
@@ -482,7 +493,7 @@ spec:
 
   it("the MCP conformance suite's applicable server scenarios against the gateway, through a port-forward", async function () {
     const ns = await newNamespace('gw-conformance')
-    applyAndWait(ns, httpServiceManifest('fixtures'), ['fixtures'])
+    await applyAndWait(ns, httpServiceManifest('fixtures'), ['fixtures'])
     const upstreamParams = readFileSync(join(FIXTURES, 'conformance-upstream.py'), 'utf8')
     const svc = `{service: {name: fixtures, port: 8080}`
     const noArgs = '  inputSchema: {type: object, properties: {}}\n'

@@ -13,6 +13,8 @@ export const FIELD_MANAGER = 'kaos'
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
 export const LABEL_NAME = 'kaos.tools/name'
 export const LABEL_KIND = 'kaos.tools/kind'
+/** On a pod template: when `kaos mcp token --rotate` restarted it (as kubectl rollout restart's restartedAt). */
+export const ANNOTATION_RESTARTED_AT = 'kaos.tools/restarted-at'
 /** Marks the objects `kaos system install` made, so uninstall removes those and nothing else. */
 export const LABEL_COMPONENT = 'kaos.tools/component'
 export const SYSTEM_COMPONENT = 'system'

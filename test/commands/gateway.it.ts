@@ -489,6 +489,14 @@ spec:
       {to: [{podSelector: {matchLabels: {app: 'mcpserver', mcpserver: 'calc'}}}], ports: [{protocol: 'TCP', port: 8000}]},
       {to: [{namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': ns}}}]},
     ])
+
+    // Rotating the upstream's token restarts the gateway too (it reads calc's Secret at start):
+    // calls through it go on working with the new token.
+    const rotated = json(await kaos(['mcp', 'token', 'calc', '--rotate', '--wait', '--json'], ns), 'kaos mcp token --rotate')
+    assert.deepEqual(rotated.restarted.sort(), ['deployment/mcpserver-calc', 'deployment/mcpserver-front'])
+    const again = await invoke(ns, 'front', '--tool', 'calc_add', '--arg', 'a=1', '--arg', 'b=1')
+    assert.equal(again.code, 0, `${again.stderr}${JSON.stringify(again.result)}`)
+    assert.equal(text(again.result), '2')
   })
 
   it("the MCP conformance suite's applicable server scenarios against the gateway, through a port-forward", async function () {

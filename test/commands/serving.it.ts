@@ -314,6 +314,39 @@ spec:
       await Promise.all(callers.map((c) => c.catch(() => {})))
     }
   })
+
+  it('kaos mcp token --rotate --wait: a new token in the Secret, the pods restarted; the old token is refused, the new one and kaos mcp invoke work', async function () {
+    this.timeout(150_000)
+    const old = ok(await kaos(['mcp', 'token', 'calc'], ns)).stdout.trim()
+    const before = live(ns, 'mcpserver=calc')
+    const r = ok(await kaos(['mcp', 'token', 'calc', '--rotate', '--wait', '--json'], ns, 120_000))
+    const rotated = JSON.parse(r.stdout)
+    assert.match(rotated.token, /^[A-Za-z0-9_-]{32}$/)
+    assert.notEqual(rotated.token, old)
+    assert.deepEqual(rotated.restarted, ['deployment/mcpserver-calc'])
+    assert.deepEqual(rotated.ready.map((x: any) => [x.name, x.ready]), [['mcpserver-calc', true]])
+    assert.equal(Buffer.from(JSON.parse(kubectl('get', 'secret', 'mcpserver-calc-auth', '-n', ns, '-o', 'json')).data.token, 'base64').toString(), rotated.token)
+    const after = live(ns, 'mcpserver=calc')
+    assert.equal(after.length, 2)
+    assert.deepEqual(after.filter((p) => before.includes(p)), [], 'every pod was replaced')
+    assert.equal(ok(await kaos(['mcp', 'token', 'calc'], ns)).stdout.trim(), rotated.token)
+    assert.equal(ok(await kaos(['mcp', 'invoke', 'calc', '--tool', 'add', '--arg', 'a=20', '--arg', 'b=22'], ns)).stdout.trim(), '42')
+    if (serviceNetworking()?.names) {
+      const status = async (bearer: string) => {
+        const res = await fetch(`http://mcpserver-calc.${ns}.svc.cluster.local:8000/mcp`, {
+          method: 'POST',
+          headers: {'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', connection: 'close', authorization: `Bearer ${bearer}`},
+          body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/list'}),
+        })
+        await res.body?.cancel()
+        return res.status
+      }
+      assert.deepEqual([await status(old), await status(rotated.token)], [401, 200])
+    }
+    // --wait belongs to --rotate.
+    const bad = await kaos(['mcp', 'token', 'calc', '--wait'], ns)
+    assert.equal(bad.code, 2, bad.stderr)
+  })
 })
 
 /**

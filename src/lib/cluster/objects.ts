@@ -2,6 +2,7 @@
 // (workloads, namespaces, registry-configmap, …) are written with.
 import type {Cluster} from './client.js'
 import {KaosError} from '../errors.js'
+import {FIELD_MANAGER} from '../names.js'
 import {OPTIONAL_KINDS, collectionPath, isNamespaced, objectPath} from './paths.js'
 
 /** A reference to one object, as kaos reports it. */
@@ -55,6 +56,15 @@ export async function listOwnedKind<T = any>(cluster: Cluster, kind: string, opt
     if (error instanceof KaosError && error.code === 'FORBIDDEN') return []
     throw error
   }
+}
+
+/**
+ * A JSON merge patch of one object: for the few writes that are not kaos's declared state (a
+ * rotated token, a restart annotation), which server-side apply of the whole object would mean
+ * re-stating every field kaos owns.
+ */
+export async function mergePatchObject<T = any>(cluster: Cluster, r: ObjectRef, patch: unknown): Promise<T> {
+  return cluster.request<T>('PATCH', objectPath(r.kind, r.name, r.namespace), {body: patch, contentType: 'application/merge-patch+json', query: {fieldManager: FIELD_MANAGER}})
 }
 
 /** Delete one object; 404 counts as success. Returns whether it existed. */

@@ -351,30 +351,9 @@ func (c *client) openGet() (<-chan *message, func()) {
 	ch := make(chan *message, 100)
 	go func() {
 		defer close(ch)
-		eachEvent(resp.Body, func(m *message) { ch <- m })
+		eachEvent(resp.Body, func(m *message) bool { ch <- m; return true })
 	}()
 	return ch, func() { resp.Body.Close() }
-}
-
-func eachEvent(r io.Reader, fn func(*message)) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	var data strings.Builder
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "data:"):
-			data.WriteString(strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
-		case line == "":
-			if data.Len() > 0 {
-				var m message
-				if json.Unmarshal([]byte(data.String()), &m) == nil {
-					fn(&m)
-				}
-			}
-			data.Reset()
-		}
-	}
 }
 
 // readMessages reads a POST response: one JSON message, or SSE events until the body ends.
@@ -384,11 +363,12 @@ func readMessages(t *testing.T, resp *http.Response, onEach ...func(*message)) [
 	ct := resp.Header.Get("Content-Type")
 	var out []*message
 	if strings.HasPrefix(ct, "text/event-stream") {
-		eachEvent(resp.Body, func(m *message) {
+		eachEvent(resp.Body, func(m *message) bool {
 			out = append(out, m)
 			for _, f := range onEach {
 				f(m)
 			}
+			return true
 		})
 		return out
 	}

@@ -189,6 +189,23 @@ func (c *probeClient) end() {
 
 // firstResponse reads SSE events until a JSON-RPC response arrives.
 func firstResponse(r io.Reader) (*message, error) {
+	var found *message
+	eachEvent(r, func(m *message) bool {
+		if m.isResponse() {
+			found = m
+			return false
+		}
+		return true
+	})
+	if found == nil {
+		return nil, errors.New("the event stream ended without an answer")
+	}
+	return found, nil
+}
+
+// eachEvent hands each JSON-RPC message of an SSE stream to fn, until the stream ends or fn
+// returns false. Events that are not JSON are skipped: a stream may carry comments and pings.
+func eachEvent(r io.Reader, fn func(*message) bool) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	var data bytes.Buffer
@@ -200,14 +217,13 @@ func firstResponse(r io.Reader) (*message, error) {
 		case line == "":
 			if data.Len() > 0 {
 				m := &message{}
-				if json.Unmarshal(data.Bytes(), m) == nil && m.isResponse() {
-					return m, nil
+				if json.Unmarshal(data.Bytes(), m) == nil && !fn(m) {
+					return
 				}
 				data.Reset()
 			}
 		}
 	}
-	return nil, errors.New("the event stream ended without an answer")
 }
 
 func typeNote(ctype string) string {

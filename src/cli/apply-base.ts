@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {resolve} from 'node:path'
 
 import {KaosCommand} from './base-command.js'
+import {appliedLines} from './format/applied.js'
 import {Progress} from './progress.js'
 import type {AnyDoc} from '../lib/documents.js'
 import {checkTargetDir, checkWrites, writeFiles} from '../lib/files.js'
@@ -138,9 +139,8 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
       return result
     }
     const {deploy} = await import('../lib/deploy.js')
-    const progress = new Progress(this.jsonEnabled())
-    try {
-      const outcome = await deploy(
+    const outcome = await new Progress(this.jsonEnabled()).during((progress) =>
+      deploy(
         docs,
         {
           ...this.connectOptions(),
@@ -156,36 +156,29 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
           missingDependencies: opts.missingDependencies,
           plain: input.plain,
         },
-        {registry: (cluster) => this.registry(cluster), progress: (m) => progress.update(m)},
-      )
-      progress.stop()
-      outcome.warnings = [...(input.warnings ?? []), ...outcome.warnings].filter((w) => !opts.ignoreWarning?.(w))
-      this.warnAll(outcome.warnings)
-      // Saved only once the cluster accepted the documents: bad input leaves no file behind.
-      opts.saveDocuments?.()
-      if (!this.jsonEnabled()) {
-        const suffix = outcome.dryRun ? ' (server dry run)' : ''
-        for (const a of outcome.applied) this.log(`${a.kind.toLowerCase()}/${a.name} ${a.action}${suffix}`)
-        for (const r of outcome.pruned) this.log(`${r.kind.toLowerCase()}/${r.name} pruned${suffix}`)
-        for (const r of outcome.ready ?? []) this.log(`deployment/${r.name} ready (${r.readyReplicas}/${r.replicas})`)
-        if (!outcome.dryRun)
-          for (const d of docs)
-            if (d.kind === 'MCPServer' && d.spec.expose?.auth === 'bearer')
-              this.note(`mcpserver/${d.metadata.name}: callers at ${d.spec.expose.host} send its bearer token: kaos mcp token ${d.metadata.name} -n ${d.metadata.namespace ?? outcome.namespace}`)
-        for (const v of outcome.verified ?? []) {
-          if (v.pods.length === 0) {
-            this.log(`mcpserver/${v.name}: no Ready pod to check`)
-            continue
-          }
-          const which = v.pods.length === v.readyPods ? `all ${v.readyPods} Ready pod${v.readyPods === 1 ? '' : 's'}` : `${v.pods.length} of ${v.readyPods} Ready pods (picked at random)`
-          const p = v.pods[0]
-          this.log(`mcpserver/${v.name} answers MCP on ${which}: ${p.tools} tool${p.tools === 1 ? '' : 's'}${p.protocolVersion ? `, protocol ${p.protocolVersion}` : ''}`)
+        {registry: (cluster) => this.registry(cluster), progress},
+      ),
+    )
+    outcome.warnings = [...(input.warnings ?? []), ...outcome.warnings].filter((w) => !opts.ignoreWarning?.(w))
+    this.warnAll(outcome.warnings)
+    // Saved only once the cluster accepted the documents: bad input leaves no file behind.
+    opts.saveDocuments?.()
+    if (!this.jsonEnabled()) {
+      for (const line of appliedLines(outcome)) this.log(line)
+      if (!outcome.dryRun)
+        for (const d of docs)
+          if (d.kind === 'MCPServer' && d.spec.expose?.auth === 'bearer')
+            this.note(`mcpserver/${d.metadata.name}: callers at ${d.spec.expose.host} send its bearer token: kaos mcp token ${d.metadata.name} -n ${d.metadata.namespace ?? outcome.namespace}`)
+      for (const v of outcome.verified ?? []) {
+        if (v.pods.length === 0) {
+          this.log(`mcpserver/${v.name}: no Ready pod to check`)
+          continue
         }
+        const which = v.pods.length === v.readyPods ? `all ${v.readyPods} Ready pod${v.readyPods === 1 ? '' : 's'}` : `${v.pods.length} of ${v.readyPods} Ready pods (picked at random)`
+        const p = v.pods[0]
+        this.log(`mcpserver/${v.name} answers MCP on ${which}: ${p.tools} tool${p.tools === 1 ? '' : 's'}${p.protocolVersion ? `, protocol ${p.protocolVersion}` : ''}`)
       }
-      return {documents: docs, ...outcome}
-    } catch (error) {
-      progress.stop('failed')
-      throw error
     }
+    return {documents: docs, ...outcome}
   }
 }

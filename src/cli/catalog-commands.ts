@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {KaosCommand} from './base-command.js'
 import {deployFlags} from './deploy-command.js'
 import {table} from './format/table.js'
+import {appliedLines} from './format/applied.js'
 import {Progress} from './progress.js'
 import type {CatalogDoc, CatalogKind} from '../lib/catalog.js'
 import type {CatalogSummary} from '../lib/catalog-ops.js'
@@ -87,9 +88,8 @@ export abstract class CatalogApplyCommand extends KaosCommand<typeof CatalogAppl
       return {dryRun: 'client', documents: docs, objects, warnings}
     }
     const {applyCatalog} = await import('../lib/catalog-ops.js')
-    const progress = new Progress(this.jsonEnabled())
-    try {
-      const outcome = await applyCatalog(
+    const outcome = await new Progress(this.jsonEnabled()).during((progress) =>
+      applyCatalog(
         docs,
         {
           ...this.connectOptions(),
@@ -103,22 +103,15 @@ export abstract class CatalogApplyCommand extends KaosCommand<typeof CatalogAppl
           skipImageCheck: flags['skip-image-check'],
           refresh: flags.refresh,
         },
-        {registry: (cluster) => this.registry(cluster), progress: (m) => progress.update(m)},
-      )
-      progress.stop()
-      this.warnAll(outcome.warnings)
-      if (!this.jsonEnabled()) {
-        const suffix = outcome.dryRun ? ' (server dry run)' : ''
-        for (const a of outcome.applied) this.log(`${a.kind.toLowerCase()}/${a.name} ${a.action}${suffix}`)
-        for (const r of outcome.pruned) this.log(`${r.kind.toLowerCase()}/${r.name} pruned${suffix}`)
-        for (const r of outcome.ready ?? []) this.log(`deployment/${r.name} ready (${r.readyReplicas}/${r.replicas})`)
-        if (outcome.refreshed.length > 0) this.note(`refreshed gateway${outcome.refreshed.length > 1 ? 's' : ''} ${outcome.refreshed.map((g) => g.name).join(', ')}`)
-      }
-      return {documents: docs, applied: outcome.applied, refreshed: outcome.refreshed, ready: outcome.ready, warnings: outcome.warnings, ...(outcome.dryRun ? {dryRun: outcome.dryRun} : {})}
-    } catch (error) {
-      progress.stop('failed')
-      throw error
+        {registry: (cluster) => this.registry(cluster), progress},
+      ),
+    )
+    this.warnAll(outcome.warnings)
+    if (!this.jsonEnabled()) {
+      for (const line of appliedLines(outcome)) this.log(line)
+      if (outcome.refreshed.length > 0) this.note(`refreshed gateway${outcome.refreshed.length > 1 ? 's' : ''} ${outcome.refreshed.map((g) => g.name).join(', ')}`)
     }
+    return {documents: docs, applied: outcome.applied, refreshed: outcome.refreshed, ready: outcome.ready, warnings: outcome.warnings, ...(outcome.dryRun ? {dryRun: outcome.dryRun} : {})}
   }
 }
 
@@ -202,9 +195,8 @@ export abstract class CatalogDeleteCommand extends KaosCommand<typeof CatalogDel
   async run(): Promise<{deleted: Array<{kind: string; name: string; namespace?: string}>; refreshed: Array<{name: string; namespace: string}>}> {
     const {flags} = this
     const {deleteCatalog} = await import('../lib/catalog-ops.js')
-    const progress = new Progress(this.jsonEnabled())
-    try {
-      const out = await deleteCatalog(
+    const out = await new Progress(this.jsonEnabled()).during((progress) =>
+      deleteCatalog(
         this.kind,
         this.args.name,
         {
@@ -217,19 +209,15 @@ export abstract class CatalogDeleteCommand extends KaosCommand<typeof CatalogDel
           skipSecretCheck: flags['skip-secret-check'],
           skipImageCheck: flags['skip-image-check'],
         },
-        {registry: (cluster) => this.registry(cluster), progress: (m) => progress.update(m)},
-      )
-      progress.stop()
-      this.warnAll(out.deploy?.warnings ?? [])
-      if (!this.jsonEnabled()) {
-        if (out.deleted.length === 0) this.log(`${this.kind} ${this.args.name} was not there`)
-        else this.log(`${this.kind.toLowerCase()}/${this.args.name} deleted (configmap/${catalogObjectName(this.kind, this.args.name)})`)
-        if (out.refreshed.length > 0) this.note(`refreshed gateway${out.refreshed.length > 1 ? 's' : ''} ${out.refreshed.map((g) => g.name).join(', ')}`)
-      }
-      return {deleted: out.deleted, refreshed: out.refreshed}
-    } catch (error) {
-      progress.stop('failed')
-      throw error
+        {registry: (cluster) => this.registry(cluster), progress},
+      ),
+    )
+    this.warnAll(out.deploy?.warnings ?? [])
+    if (!this.jsonEnabled()) {
+      if (out.deleted.length === 0) this.log(`${this.kind} ${this.args.name} was not there`)
+      else this.log(`${this.kind.toLowerCase()}/${this.args.name} deleted (configmap/${catalogObjectName(this.kind, this.args.name)})`)
+      if (out.refreshed.length > 0) this.note(`refreshed gateway${out.refreshed.length > 1 ? 's' : ''} ${out.refreshed.map((g) => g.name).join(', ')}`)
     }
+    return {deleted: out.deleted, refreshed: out.refreshed}
   }
 }

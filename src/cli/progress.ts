@@ -24,6 +24,18 @@ export class Progress {
     if (this.active) ux.action.stop(message)
     this.active = false
   }
+
+  /** Run `work` with this progress: stopped with "done" when it returns, "failed" when it throws. */
+  async during<T>(work: (update: (message: string) => void) => Promise<T>): Promise<T> {
+    try {
+      const result = await work((message) => this.update(message))
+      this.stop()
+      return result
+    } catch (error) {
+      this.stop('failed')
+      throw error
+    }
+  }
 }
 
 /**

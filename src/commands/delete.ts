@@ -31,22 +31,16 @@ Namespace documents in the input are left alone: deleting a namespace deletes ev
     const [{readManifestFiles}, {deleteDocuments}] = await Promise.all([import('../lib/inputs.js'), import('../lib/delete.js')])
     const {docs, namespaces, rbac, warnings} = readManifestFiles(flags.file, {recursive: flags.recursive})
     this.warnAll(warnings)
-    const progress = new Progress(this.jsonEnabled())
-    let outcome: DeleteDocumentsOutcome
-    try {
-      outcome = await deleteDocuments(docs, namespaces, {
+    const outcome = await new Progress(this.jsonEnabled()).during((progress) =>
+      deleteDocuments(docs, namespaces, {
         ...this.connectOptions(),
         wait: flags.wait,
         timeout: flags.timeout,
         ignoreNotFound: flags['ignore-not-found'],
         rbac,
-        onProgress: (m) => progress.update(m),
-      })
-      progress.stop()
-    } catch (error) {
-      progress.stop('failed')
-      throw error
-    }
+        onProgress: progress,
+      }),
+    )
     if (!this.jsonEnabled()) {
       for (const o of outcome.deleted) this.log(`${o.kind.toLowerCase()}/${o.name} deleted`)
       for (const w of outcome.notFound) this.log(`${w.kind} ${w.name} was not there`)

@@ -32,20 +32,15 @@ export default class McpToken extends KaosCommand<typeof McpToken> {
       if (!this.jsonEnabled()) this.log(t.token)
       return t
     }
-    const progress = new Progress(this.jsonEnabled())
-    try {
-      const t = await rotateMcpServerToken(cluster, this.args.name, cluster.namespace, registry, {
-        wait: this.flags.wait ? {timeoutMs, onProgress: (d, text) => progress.update(`deployment/${d}: ${text}`)} : undefined,
-      })
-      progress.stop()
-      if (!this.jsonEnabled()) {
-        this.log(t.token)
-        this.note(`rotated: ${t.restarted.join(', ')} ${this.flags.wait ? 'restarted and ready' : 'restarting (their old pods take the old token until replaced; --wait waits)'}`)
-      }
-      return t
-    } catch (error) {
-      progress.stop('failed')
-      throw error
+    const t = await new Progress(this.jsonEnabled()).during((progress) =>
+      rotateMcpServerToken(cluster, this.args.name, cluster.namespace, registry, {
+        wait: this.flags.wait ? {timeoutMs, onProgress: (d, text) => progress(`deployment/${d}: ${text}`)} : undefined,
+      }),
+    )
+    if (!this.jsonEnabled()) {
+      this.log(t.token)
+      this.note(`rotated: ${t.restarted.join(', ')} ${this.flags.wait ? 'restarted and ready' : 'restarting (their old pods take the old token until replaced; --wait waits)'}`)
     }
+    return t
   }
 }

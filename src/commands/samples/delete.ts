@@ -21,21 +21,15 @@ export default class SamplesDelete extends KaosCommand<typeof SamplesDelete> {
     const [{findSample, sampleManifests}, {deleteSample}] = await Promise.all([import('../../lib/samples.js'), import('../../lib/sample-deploy.js')])
     const sample = findSample(this.args.name)
     const manifests = sampleManifests(sample, {set: flags.set})
-    const progress = new Progress(this.jsonEnabled())
-    let outcome: DeleteSampleOutcome
-    try {
-      outcome = await deleteSample(sample, manifests, {
+    const outcome = await new Progress(this.jsonEnabled()).during((progress) =>
+      deleteSample(sample, manifests, {
         ...this.connectOptions(),
         wait: flags.wait,
         timeout: flags.timeout,
         ignoreNotFound: flags['ignore-not-found'],
-        onProgress: (m) => progress.update(m),
-      })
-      progress.stop()
-    } catch (error) {
-      progress.stop('failed')
-      throw error
-    }
+        onProgress: progress,
+      }),
+    )
     if (!this.jsonEnabled()) {
       for (const o of [...outcome.deleted, ...outcome.extras]) this.log(`${o.kind.toLowerCase()}/${o.name} deleted`)
       for (const w of outcome.notFound) this.log(`${w.kind} ${w.name} was not there`)

@@ -102,7 +102,10 @@ describeOrSkip('kaos mcp inspect on the test bed', skip, function () {
     const cmd = [process.execPath, BIN, 'mcp', 'inspect', 'calculator', '--kubeconfig', KC, '-n', ns, '--no-open'].map(quote).join(' ')
     const env = {...process.env, ...NPM_CACHE, CLIENT_PORT: String(clientPort), SERVER_PORT: String(serverPort), NO_COLOR: '1'} as NodeJS.ProcessEnv
     delete env.CI
-    const script = spawn('script', ['-qefc', cmd, log], {env, stdio: 'ignore'})
+    // stdin is the terminal's keyboard: script copies it to the pty, whose line discipline turns
+    // ^C into SIGINT for the foreground process group, as a user's Ctrl-C does (whatever $SHELL
+    // script runs the command with: dash stays between script and kaos, bash execs it).
+    const script = spawn('script', ['-qefc', cmd, log], {env, stdio: ['pipe', 'ignore', 'ignore']})
     let fwdUrl = ''
     try {
       const text = () => {
@@ -122,9 +125,8 @@ describeOrSkip('kaos mcp inspect on the test bed', skip, function () {
       const viaForward = json(await runCli(['mcp', 'invoke', '--url', fwd, '--json']))
       assert.ok(viaForward.tools.some((t: any) => t.name === 'add'))
       assert.ok(processesMentioning(fwd).length > 0, 'the Inspector runs with the forward\'s URL')
-      // Ctrl-C: to kaos (the terminal's foreground process, the child of script).
-      const kaosPid = Number(readFileSync(`/proc/${script.pid}/task/${script.pid}/children`, 'utf8').trim().split(/\s+/)[0])
-      process.kill(kaosPid, 'SIGINT')
+      // Ctrl-C, typed at the terminal.
+      script.stdin!.write('\x03')
       // Bounded: a kaos that ignored Ctrl-C must fail this test, not hang the suite.
       const code = script.exitCode ?? (await Promise.race([new Promise<number | null>((resolve) => script.once('exit', (c) => resolve(c))), sleep(30_000).then(() => 'still running' as const)]))
       assert.equal(code, 130, text())
@@ -134,6 +136,7 @@ describeOrSkip('kaos mcp inspect on the test bed', skip, function () {
       writeFileSync(log, '')
     } finally {
       // Whatever failed above, leave no terminal, kaos or Inspector behind (they would keep mocha alive).
+      script.stdin!.destroy()
       if (script.exitCode === null && script.signalCode === null) script.kill('SIGKILL')
       for (const pid of fwdUrl ? processesMentioning(fwdUrl) : []) {
         try {

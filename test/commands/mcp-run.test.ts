@@ -59,7 +59,10 @@ describeConcurrent('kaos mcp run (refusals)', skip, 6, (it) => {
     await new Promise((r) => srv.once('listening', r))
     const port = (srv.address() as net.AddressInfo).port
     try {
-      await refused(['--port', String(port)], new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is in use$`), folder('busy'))
+      await refused(['--runtime', 'rawpython', '--params', 'def add(a: int, b: int) -> int:\n    return a + b\n', '--port', String(port)], new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is in use$`))
+      // The input is checked first: a wrong folder is named as such, busy port or not.
+      await refused([join(dir, 'missing'), '--port', String(port)], /missing does not exist$/)
+      await refused(['--port', String(port)], /^\. is not an MCP project/, folder('busy'))
     } finally {
       srv.close()
     }

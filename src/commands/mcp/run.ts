@@ -49,7 +49,11 @@ Exit codes: 2 not an MCP project (what was looked for is named), missing depende
     if (flags.runtime && args.dir) throw invalid('give a project folder or --runtime, not both')
     if (!flags.runtime && (flags.params !== undefined || flags['params-file'])) throw invalid('--params and --params-file go with --runtime', ['e.g. kaos mcp run --runtime rawpython --params-file tools.py'])
     const port = flags.port === 0 ? await supervisor.freePort(flags.host) : flags.port
-    if (!(await supervisor.portFree(flags.host, port))) throw invalid(`port ${port} on ${flags.host} is in use`, ['Pass another with --port (or --port 0 for a free one).'])
+    // What the user typed is checked before the machine: a wrong folder is named as such even
+    // while the port is busy (and the probe, which binds the port, runs only for a valid input).
+    const portFree = async () => {
+      if (!(await supervisor.portFree(flags.host, port))) throw invalid(`port ${port} on ${flags.host} is in use`, ['Pass another with --port (or --port 0 for a free one).'])
+    }
     const opts = {host: flags.host, port, python: flags.python, fastmcpPath: flags['fastmcp-path']}
     let p: import('../../lib/run/plan.js').RunPlan
     if (flags.runtime) {
@@ -60,10 +64,14 @@ Exit codes: 2 not an MCP project (what was looked for is named), missing depende
         throw invalid(`unknown runtime "${flags.runtime}".${didYouMeanText(flags.runtime, registry.runtimes.keys())}`, ['List them with `kaos system runtimes`.'])
       }
       plan.checkRuntimeInput(rt, {params: flags.params, paramsFile: flags['params-file']})
+      await portFree()
       const {rawpythonPython} = await import('../../lib/run/python-env.js')
       const python = rt.name === 'rawpython' || rt.kaosImage === 'rawpython' ? await rawpythonPython({given: flags.python, note: (m) => this.say(`kaos: ${m}`)}) : ''
       p = plan.planRuntime(rt, {params: flags.params, paramsFile: flags['params-file']}, {...opts, python})
-    } else p = plan.planProject(args.dir ?? '.', opts)
+    } else {
+      p = plan.planProject(args.dir ?? '.', opts)
+      await portFree()
+    }
     this.say(`kaos: serving ${p.label} at ${p.url}`)
     return withHeld(
       async (hold) => {

@@ -169,7 +169,8 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     const typed = /Nonexistent flags?: (--?[\w-]+)/.exec(message)?.[1]
     if (!typed) return ''
     const flags = {...(this.ctor as typeof KaosCommand).baseFlags, ...this.ctor.flags}
-    const names = Object.keys(flags).map((n) => `--${n}`)
+    // oclif adds --json (and --help) outside the declared flags; they are the likeliest typos.
+    const names = [...Object.keys(flags), ...(this.ctor.enableJsonFlag ? ['json'] : []), 'help'].map((n) => `--${n}`)
     const guess = didYouMean(typed.startsWith('--') ? typed : `-${typed}`, names)
     return guess ? `. Did you mean ${guess}?` : ''
   }

@@ -53,6 +53,19 @@ describeOrSkip('the CLI surface', skip, () => {
     const r = await runCli(['mcp', 'list', '--namespce', 'x'])
     assert.equal(r.code, 2)
     assert.equal(r.error, 'Nonexistent flag: --namespce. Did you mean --namespace?')
+    // oclif's own flags are candidates too.
+    assert.equal((await runCli(['mcp', 'list', '--jsn'])).error, 'Nonexistent flag: --jsn. Did you mean --json?')
+    assert.equal((await runCli(['mcp', 'list', '--hepl'])).error, 'Nonexistent flag: --hepl. Did you mean --help?')
+  })
+
+  it('in a CI log (stderr not a terminal) an error and its suggestion stay one line each, however long', async () => {
+    const r = await runCli(['mcp', 'deploy', 'calc', '--runtime', 'no-such-runtime-with-a-name-long-enough-to-pass-eighty-columns', '--dry-run'], {env: {OCLIF_COLUMNS: undefined}})
+    assert.equal(r.code, 2)
+    const lines = r.stderr.split('\n').filter((l) => l.trim())
+    const error = lines.find((l) => l.includes('Error: '))!
+    assert.match(error, /no-such-runtime-with-a-name-long-enough-to-pass-eighty-columns/)
+    assert.ok(error.length > 100, error)
+    assert.ok(lines.every((l) => /Error: |Try this: |Warning: /.test(l)), r.stderr)
   })
 
   it('-h is --help; `kaos version` and --version agree; version --json has the facts', async () => {

@@ -11,7 +11,7 @@ export const EXIT_CODES = [
   {code: 5, name: 'WORKLOAD_FAILED', meaning: 'workload failed: image pull, crash loop, unschedulable, probes, missing secret; a server kaos mcp run started exited'},
   {code: 6, name: 'TOOL_ERROR', meaning: 'the invoked MCP tool, agent or model API returned an error (an A2A task failed, an agent serves no A2A), or the MCP Inspector failed'},
   {code: 7, name: 'CONFLICT', meaning: 'server-side apply conflict with another field manager (see --force-conflicts)'},
-  {code: 8, name: 'NOT_FOUND', meaning: 'the named workload, namespace, resource or A2A task does not exist (also one a document names, e.g. the model API of an agent)'},
+  {code: 8, name: 'NOT_FOUND', meaning: 'the named workload, namespace, resource or A2A task does not exist (also one a document names, e.g. the model API of an agent; a namespace being deleted)'},
   {code: 9, name: 'IMAGE_BUILD_FAILED', meaning: 'Docker engine unreachable, or image build, push or kind load failed'},
 ] as const
 
@@ -65,6 +65,7 @@ export type KaosErrorCode =
   | 'A2A_NOT_SUPPORTED'
   | 'A2A_TASK_NOT_FOUND'
   | 'A2A_ERROR'
+  | 'NAMESPACE_TERMINATING'
 
 export interface KaosErrorOptions {
   /** Required: a forgotten exit code must not silently blame the user's input. */
@@ -97,4 +98,17 @@ export class KaosError extends Error {
 /** Shorthand for an invalid-input error (exit 2). */
 export function invalid(message: string, suggestions?: string[]): KaosError {
   return new KaosError(message, {exit: ExitCode.INVALID_INPUT, suggestions})
+}
+
+/**
+ * A namespace that is being deleted takes nothing new (the API server's NamespaceLifecycle answers
+ * 403): it is going away, so exit 8, and the fix is to wait, not to ask for rights.
+ */
+export function namespaceTerminating(namespace: string): KaosError {
+  return new KaosError(`namespace "${namespace}" is being deleted: nothing can be created in it until it is gone`, {
+    exit: ExitCode.NOT_FOUND,
+    code: 'NAMESPACE_TERMINATING',
+    suggestions: [`Wait until it is gone (kubectl wait --for=delete namespace/${namespace} --timeout=5m), then run this again with --create-namespace; or pick another with -n.`],
+    data: {namespace},
+  })
 }

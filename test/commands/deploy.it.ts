@@ -275,6 +275,26 @@ spec:
     json(await kaos(['mcp', 'deploy', '-f', file(RAWPY('x')), '-n', fresh, '--create-namespace', '--json']))
     await deleteNamespace(fresh)
   })
+
+  it('a namespace being deleted is exit 8 saying so (not "forbidden", exit 3), and nothing is applied', async () => {
+    const going = uniqueNamespace('going')
+    await createNamespace(going)
+    // A finalizer only this test removes keeps the namespace Terminating as long as needed.
+    kubectl('create', 'configmap', 'hold', '-n', going)
+    kubectl('patch', 'configmap', 'hold', '-n', going, '--type=merge', '-p', '{"metadata":{"finalizers":["kaos.test/hold"]}}')
+    kubectl('delete', 'namespace', going, '--wait=false')
+    try {
+      for (const args of [[], ['--create-namespace'], ['--dry-run=server']]) {
+        const r = await kaos(['mcp', 'deploy', '-f', file(RAWPY('x')), '-n', going, '--json', ...args])
+        assert.equal(r.code, 8, `${args}: ${r.stdout}`)
+        assert.deepEqual(JSON.parse(r.stdout).error.code, 'NAMESPACE_TERMINATING')
+        assert.match(JSON.parse(r.stdout).error.message, new RegExp(`^namespace "${going}" is being deleted`))
+      }
+      assert.equal(kubectl('get', 'deploy,svc,cm,sa', '-n', going, '-l', 'kaos.tools/name=x', '-o', 'name'), '')
+    } finally {
+      kubectl('patch', 'configmap', 'hold', '-n', going, '--type=merge', '-p', '{"metadata":{"finalizers":null}}')
+    }
+  })
 })
 
 describeOrSkip('wait diagnostics (kwok failure stages)', skip, function () {

@@ -132,6 +132,24 @@ describe('cluster client faults (nock)', () => {
       assert.equal(e.code, 'FORBIDDEN')
       assert.equal(e.message, 'forbidden: system:serviceaccount:ci:deployer cannot list deployments.apps in namespace "ns"')
     })
+    // The NamespaceLifecycle admission's 403 is not about rights: the namespace is going away.
+    api()
+      .patch(`${LIST}/calc`)
+      .query(true)
+      .reply(
+        403,
+        {
+          ...status(403, 'Forbidden', 'deployments.apps "calc" is forbidden: unable to create new content in namespace ns because it is being terminated'),
+          details: {name: 'calc', group: 'apps', kind: 'deployments', causes: [{reason: 'NamespaceTerminating', message: 'namespace ns is being terminated', field: 'metadata.namespace'}]},
+        },
+        {'Content-Type': 'application/json'},
+      )
+    await rejects(connect().request('PATCH', `${LIST}/calc`, {body: {}, contentType: 'application/apply-patch+yaml', query: {fieldManager: 'kaos'}}), (e) => {
+      assert.equal(e.exit, 8)
+      assert.equal(e.code, 'NAMESPACE_TERMINATING')
+      assert.equal(e.message, 'namespace "ns" is being deleted: nothing can be created in it until it is gone')
+      assert.match(e.suggestions[0], /kubectl wait --for=delete namespace\/ns/)
+    })
   })
 
   it('answers that are not JSON (a proxy\'s HTML, a 502 page) are exit 3 naming the URL, never a SyntaxError', async () => {

@@ -21,7 +21,7 @@ function applyError(err: unknown, o: KubernetesObject): unknown {
   const what = refText(refOf(o))
   const causes = err.body.details?.causes ?? []
   if (err.status === 409) {
-    const c = causes.find((x) => x.type === 'FieldManagerConflict') ?? causes[0]
+    const c = causes.find((x) => x.reason === 'FieldManagerConflict') ?? causes[0]
     const manager = /conflict with "([^"]+)"/.exec(c?.message ?? err.body.message ?? '')?.[1] ?? 'another field manager'
     const fields = causes.map((x) => x.field).filter(Boolean)
     return new KaosError(`apply conflict on ${what}: field${fields.length > 1 ? 's' : ''} ${fields.join(', ') || '(unknown)'} owned by "${manager}"`, {

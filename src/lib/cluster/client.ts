@@ -6,7 +6,7 @@ import net from 'node:net'
 import tls from 'node:tls'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {ExitCode, KaosError} from '../errors.js'
+import {ExitCode, KaosError, namespaceTerminating} from '../errors.js'
 import {type ConnectionSettings, Credentials} from './auth.js'
 import {type Kubeconfig, type KubeTarget, loadKubeconfig, resolveTarget} from './kubeconfig.js'
 import {checkNamespace} from './paths.js'
@@ -42,7 +42,7 @@ export interface Status {
   code?: number
   reason?: string
   message?: string
-  details?: {name?: string; group?: string; kind?: string; causes?: Array<{type?: string; message?: string; field?: string}>; retryAfterSeconds?: number}
+  details?: {name?: string; group?: string; kind?: string; causes?: Array<{reason?: string; message?: string; field?: string}>; retryAfterSeconds?: number}
 }
 
 /** An API answer that is not 2xx, kept with the request that caused it. */
@@ -356,6 +356,10 @@ export class Cluster {
       )
     }
     if (err.status === 403) {
+      // Not a matter of rights: the namespace is being deleted (a race with kaos's own check).
+      const terminating = err.body.details?.causes?.some((c) => c.reason === 'NamespaceTerminating')
+      const inNamespace = /unable to create new content in namespace (\S+) because it is being terminated/.exec(err.body.message ?? '')?.[1]
+      if (terminating || inNamespace) return namespaceTerminating(inNamespace ?? namespace ?? '')
       const who = /User "([^"]+)"/.exec(err.body.message ?? '')?.[1] ?? this.userName
       return new KaosError(`forbidden: ${who} cannot ${verb} ${resource}${namespace ? ` in namespace "${namespace}"` : ' (cluster-wide)'}`, {
         exit: ExitCode.CLUSTER_UNREACHABLE,

@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {ExitCode, KaosError} from '../errors.js'
+import {ExitCode, KaosError, namespaceTerminating} from '../errors.js'
 import {FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY} from '../names.js'
 import type {Cluster} from './client.js'
 import {getObject} from './objects.js'
@@ -11,9 +11,14 @@ export async function getNamespace(cluster: Cluster, name: string): Promise<any 
   return getObject(cluster, 'Namespace', name)
 }
 
-/** Which of the namespaces do not exist (checked together). */
+/**
+ * Which of the namespaces do not exist (checked together). One that is being deleted is an error
+ * here: nothing can be written into it, and creating it again must wait until it is gone.
+ */
 export async function missingNamespaces(cluster: Cluster, names: string[]): Promise<string[]> {
   const found = await Promise.all(names.map((n) => getNamespace(cluster, n)))
+  const terminating = found.find((ns) => ns?.metadata?.deletionTimestamp || ns?.status?.phase === 'Terminating')
+  if (terminating) throw namespaceTerminating(terminating.metadata.name)
   return names.filter((_, i) => !found[i])
 }
 
@@ -24,23 +29,6 @@ export async function createNamespace(cluster: Cluster, namespace: string): Prom
     contentType: 'application/apply-patch+yaml',
     query: {fieldManager: FIELD_MANAGER, fieldValidation: 'Strict'},
   })
-}
-
-/**
- * Fail with a hint unless every namespace exists, or create the missing ones when asked (not on a
- * dry run). Returns the namespaces it created.
- */
-export async function ensureNamespaces(cluster: Cluster, namespaces: string[], create: boolean, dryRun: boolean): Promise<string[]> {
-  const missing = await missingNamespaces(cluster, namespaces)
-  if (missing.length === 0) return []
-  if (!create)
-    throw new KaosError(`namespace "${missing[0]}" does not exist`, {
-      exit: ExitCode.NOT_FOUND,
-      suggestions: ['Add --create-namespace to create it, or pick another with -n.'],
-    })
-  if (dryRun) return []
-  await Promise.all(missing.map((ns) => createNamespace(cluster, ns)))
-  return missing
 }
 
 /** Poll until the object at `path` is gone. */

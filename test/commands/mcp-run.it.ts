@@ -4,11 +4,12 @@
 // process is reaped), a burst of writes restarts once, a broken change waits for the fix, and
 // Ctrl-C or SIGTERM leaves no process of the server's group behind.
 import assert from 'node:assert/strict'
-import {readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync, appendFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {appendFileSync, closeSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {ROOT, type SpawnedCli, cliUnavailable, runCli, spawnCli, tempDir} from '../helpers/cli.js'
+import {BIN, ROOT, type SpawnedCli, cliUnavailable, runCli, spawnCli, tempDir} from '../helpers/cli.js'
 import {itOrSkip} from '../helpers/mocha.js'
 import {rawpythonPython, rawpythonUnavailable} from '../helpers/mcp-servers.js'
 import {fastmcpPython} from '../helpers/python.js'
@@ -137,6 +138,34 @@ describe('kaos mcp run (real servers on this machine)', function () {
     r.child.kill('SIGTERM')
     assert.equal((await r.exited).code, 143)
     await assertAllGone(r.events().map((e) => e.pid).concat(first.pid), dir)
+  })
+
+  itOrSkip('--reload with its output redirected into the project: its own lines are not changes; an edit still restarts', fastmcp.why, async () => {
+    assert.equal((await runCli(['mcp', 'init', 'logged'], {cwd: work})).code, 0)
+    const dir = join(work, 'logged')
+    // As a shell's `kaos mcp run --reload --json > run.out 2> run.err` in the project.
+    const [out, err] = [openSync(join(dir, 'run.out'), 'w'), openSync(join(dir, 'run.err'), 'w')]
+    const child = spawn(process.execPath, [BIN, 'mcp', 'run', '--json', '--reload', '--port', '0', '--python', fastmcp.python!], {cwd: dir, env: {...process.env, CI: 'true'}, stdio: ['ignore', out, err]})
+    closeSync(out)
+    closeSync(err)
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    const events = () => readFileSync(join(dir, 'run.out'), 'utf8').split('\n').filter(Boolean)
+    try {
+      for (let i = 0; i < 900 && events().length === 0; i++) await sleep(100)
+      assert.equal(events().length, 1, readFileSync(join(dir, 'run.err'), 'utf8'))
+      // The server logs requests to kaos's stderr, i.e. into run.err.
+      await tools(JSON.parse(events()[0]).url)
+      await sleep(2000)
+      assert.equal(events().length, 1, `restarted on its own output:\n${readFileSync(join(dir, 'run.err'), 'utf8')}`)
+      assert.doesNotMatch(readFileSync(join(dir, 'run.err'), 'utf8'), /changed: restarting/)
+      appendFileSync(join(dir, 'server.py'), '\n# an edit\n')
+      for (let i = 0; i < 300 && events().length < 2; i++) await sleep(100)
+      assert.equal(events().length, 2)
+      assert.match(readFileSync(join(dir, 'run.err'), 'utf8'), /kaos: server\.py changed: restarting/)
+    } finally {
+      child.kill('SIGTERM')
+      await exited
+    }
   })
 
   itOrSkip('typescript project: its build runs before every start; a change to src/ rebuilds and restarts', cliUnavailable(), async () => {

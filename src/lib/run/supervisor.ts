@@ -3,7 +3,7 @@
 // (npm → node, python → its workers), never only the first; a wait until its port answers; and a
 // file watcher that restarts it, debounced, when the project changes.
 import {type ChildProcess, spawn} from 'node:child_process'
-import {type FSWatcher, readdirSync, statSync, watch} from 'node:fs'
+import {type FSWatcher, fstatSync, readdirSync, statSync, watch} from 'node:fs'
 import net from 'node:net'
 import {basename, dirname, join, relative, sep} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -149,8 +149,19 @@ export interface Watcher {
  * `onChange` with the changed path once changes have stopped for `debounceMs`. One watcher per
  * folder rather than Node's recursive mode, which would also watch node_modules.
  */
-export function watchProject(opts: {root: string; files?: string[]; debounceMs?: number; onChange: (paths: string[]) => void}): Watcher {
+export function watchProject(opts: {root: string; files?: string[]; debounceMs?: number; onChange: (paths: string[]) => void; ignoreFds?: number[]}): Watcher {
   const watchers = new Map<string, FSWatcher>()
+  // `kaos mcp run --reload > server.log` in the project: kaos's own output (and the server's,
+  // which goes to the same stderr) must not count as a change, or every line would restart it.
+  const ownOutput = new Set<string>()
+  for (const fd of opts.ignoreFds ?? [1, 2]) {
+    try {
+      const st = fstatSync(fd)
+      if (st.isFile()) ownOutput.add(`${st.dev}:${st.ino}`)
+    } catch {
+      // closed
+    }
+  }
   const only = opts.files ? new Set(opts.files) : undefined
   let timer: NodeJS.Timeout | undefined
   let changed = new Set<string>()
@@ -176,10 +187,12 @@ export function watchProject(opts: {root: string; files?: string[]; debounceMs?:
         }
         if (isScratchFile(basename(path))) return
         try {
-          if (statSync(path).isDirectory()) {
+          const st = statSync(path)
+          if (st.isDirectory()) {
             if (!IGNORED_DIRS.has(basename(path))) walk(path)
             return
           }
+          if (ownOutput.has(`${st.dev}:${st.ino}`)) return
         } catch {
           // deleted: a change too
         }

@@ -174,7 +174,7 @@ export abstract class ApplyingCommand<T extends typeof Command> extends KaosComm
           this.log(`mcpserver/${v.name}: no Ready pod to check`)
           continue
         }
-        const which = v.pods.length === v.readyPods ? `all ${v.readyPods} Ready pod${v.readyPods === 1 ? '' : 's'}` : `${v.pods.length} of ${v.readyPods} Ready pods (picked at random)`
+        const which = v.pods.length === v.readyPods ? (v.readyPods === 1 ? 'its Ready pod' : `all ${v.readyPods} Ready pods`) : `${v.pods.length} of ${v.readyPods} Ready pods (picked at random)`
         const p = v.pods[0]
         this.log(`mcpserver/${v.name} answers MCP on ${which}: ${p.tools} tool${p.tools === 1 ? '' : 's'}${p.protocolVersion ? `, protocol ${p.protocolVersion}` : ''}`)
       }

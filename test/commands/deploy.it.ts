@@ -276,6 +276,15 @@ spec:
     await deleteNamespace(fresh)
   })
 
+  it('scaling down: --wait returns once the extra pods are out of the count, and says 1/1 (not 3/1)', async () => {
+    const flags = ['mcp', 'deploy', 'shrink', '--runtime', 'rawpython', '--params', 'def add(a: int, b: int) -> int:\n    return a + b\n', '-n', ns, '--wait']
+    json(await kaos([...flags, '--replicas', '3', '--json']))
+    const r = await kaos([...flags, '--replicas', '1'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^deployment\/mcpserver-shrink ready \(1\/1\)$/m)
+    assert.match(r.stdout, /^mcpserver\/shrink answers MCP on its Ready pod: 1 tool/m)
+  })
+
   it('a namespace being deleted is exit 8 saying so (not "forbidden", exit 3), and nothing is applied', async () => {
     const going = uniqueNamespace('going')
     await createNamespace(going)

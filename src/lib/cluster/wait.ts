@@ -43,6 +43,8 @@ export function deploymentProgress(d: any): {done: boolean; text: string; failed
   const total = s.replicas ?? 0
   if (updated < want) return {done: false, text: `${updated}/${want} pods updated`}
   if (total > updated) return {done: false, text: `${total - updated} old pods terminating`}
+  // Scaled down: the controller has not yet taken the extra pods out of the count (ready 3/1).
+  if (total > want || (s.readyReplicas ?? 0) > want) return {done: false, text: `scaling down to ${want}: ${Math.max(total, s.readyReplicas ?? 0) - want} pods to remove`}
   if (available < want) return {done: false, text: `${available}/${want} pods available`}
   return {done: true, text: `${available}/${want} ready`}
 }

@@ -45,6 +45,8 @@ const ESCAPES_STRIPPED = 'red RED title clear bell cr done'
 
 const ansi: SdkTool = {name: 'ansi', run: async () => ({content: [{type: 'text', text: ESCAPES}]})}
 const ansiError: SdkTool = {name: 'ansi-error', run: async () => ({content: [{type: 'text', text: `boom ${ESCAPES}`}], isError: true})}
+const LONG = `Refused to fetch ${'http://127.0.0.1:1/ '.repeat(20)}: private, loopback and link-local addresses are not allowed`
+const longError: SdkTool = {name: 'long-error', run: async () => ({content: [{type: 'text', text: LONG}], isError: true})}
 const ansiThrow: SdkTool = {
   name: 'ansi-throw',
   run: async () => {
@@ -258,7 +260,7 @@ describeOrSkip('kaos mcp invoke against other MCP servers', skip, () => {
   describe('server text on a terminal', () => {
     let server: SdkServer
     before(async () => {
-      server = await startSdkServer({tools: [ansi, ansiError, ansiThrow]})
+      server = await startSdkServer({tools: [ansi, ansiError, ansiThrow, longError]})
     })
     after(async () => {
       await server?.close()
@@ -282,6 +284,13 @@ describeOrSkip('kaos mcp invoke against other MCP servers', skip, () => {
       assert.equal(r.stdout, `boom ${ESCAPES}\n`)
       assert.equal(r.error, `tool "ansi-error" returned an error: boom ${ESCAPES_STRIPPED}`)
       assert.ok(!r.stderr.includes(ESC))
+    })
+
+    it('a long tool error: whole on stdout; the error line quotes its start, cut between words', async () => {
+      const r = await runCli(['mcp', 'invoke', '--url', server.url, '--tool', 'long-error'])
+      assert.equal(r.code, 6)
+      assert.equal(r.stdout, `${LONG}\n`)
+      assert.match(r.error!, /^tool "long-error" returned an error: Refused to fetch (http:\/\/127\.0\.0\.1:1\/ ?)+… \(the whole answer is on stdout\)$/)
     })
 
     it('a JSON-RPC error quoting server text: the error line without escapes; --json keeps them, escaped', async () => {

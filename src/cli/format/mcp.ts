@@ -159,7 +159,9 @@ export function printMcpResult(r: McpActionResult, opts: {outputDir?: string; te
       if (r.result.isError) {
         const first = (r.result.content ?? []).find((c) => c.type === 'text')?.text?.split('\n').find((l) => l.trim()) ?? ''
         // Control characters in it are removed when errors are printed (cli/base-command.ts).
-        const error = new KaosError(`tool "${r.tool}" returned an error${first ? `: ${first.slice(0, 300)}` : ''}`, {exit: ExitCode.TOOL_ERROR, code: 'TOOL_ERROR', data: r.result})
+        // The whole answer is on stdout; the error line quotes its start, cut between words.
+        const quoted = first.length <= 300 ? first : `${first.slice(0, 300).replace(/\s+\S*$/, '')}… (the whole answer is on stdout)`
+        const error = new KaosError(`tool "${r.tool}" returned an error${quoted ? `: ${quoted}` : ''}`, {exit: ExitCode.TOOL_ERROR, code: 'TOOL_ERROR', data: r.result})
         return {stdout: safe(lines.join('\n')), notes, error}
       }
       break

@@ -125,7 +125,7 @@ function usersText(usedBy: string[]): string {
 }
 
 /** `kaos system images build a b --kind-load …`: several of kaos's images, one command. */
-function mergeOwnFixes(fixes: string[]): string[] {
+export function mergeOwnFixes(fixes: string[]): string[] {
   const own = fixes.map((f) => /^kaos system images build (\S+) (.*)$/.exec(f))
   const rest = own.find(Boolean)?.[2]
   const names = own.filter((m) => m && m[2] === rest).map((m) => m![1])

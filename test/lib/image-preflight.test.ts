@@ -2,7 +2,7 @@
 // and the command each one's message names.
 import assert from 'node:assert/strict'
 
-import {fixFor, groupImages, isLocalOnlyHost, judgeImage, ownImageName} from '../../src/lib/image-preflight.js'
+import {fixFor, groupImages, mergeOwnFixes, isLocalOnlyHost, judgeImage, ownImageName} from '../../src/lib/image-preflight.js'
 
 const kind = {kindCluster: 'dev'}
 const action = (image: string, facts: Parameters<typeof judgeImage>[1] = kind, pullPolicy = 'IfNotPresent') => judgeImage({image, pullPolicy}, facts).action
@@ -58,6 +58,18 @@ describe('image preflight rule', () => {
     assert.match(fixFor({image: 'kaos.local/kaos-rawpython:0.1.0'}, {}), /^kaos system images build rawpython --push --image-registry REGISTRY && kaos system install --image-registry REGISTRY$/)
     assert.equal(fixFor({image: 'calc:1'}, {...kind, record: {image: 'calc:1'}}), 'kaos mcp build --kind-load --kind-cluster dev')
     assert.equal(fixFor({image: 'localhost:5001/calc:1'}, kind), 'kind load docker-image localhost:5001/calc:1 --name dev')
+  })
+
+  it('several of kaos’s images missing: one build command for all of them', () => {
+    assert.deepEqual(
+      mergeOwnFixes([
+        'kaos system images build rawpython --kind-load --kind-cluster dev',
+        'kind load docker-image localhost/x:1 --name dev',
+        'kaos system images build gateway --kind-load --kind-cluster dev',
+      ]),
+      ['kaos system images build rawpython gateway --kind-load --kind-cluster dev', 'kind load docker-image localhost/x:1 --name dev'],
+    )
+    assert.deepEqual(mergeOwnFixes(['kaos system images build rawpython --kind-load --kind-cluster dev']), ['kaos system images build rawpython --kind-load --kind-cluster dev'])
   })
 
   it('one entry per image with all its users; Never wins; Always users pull anyway', () => {

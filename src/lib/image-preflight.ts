@@ -5,6 +5,7 @@
 // warning per image; an image a registry may well serve costs nothing, since kind nodes pull
 // public images (Docker Hub short names, ghcr.io, quay.io…) like any other node.
 import type {Cluster} from './cluster/client.js'
+import {advertisedLocalRegistryHosts} from './cluster/local-registry.js'
 import {type NodeImages, kindClusterOf, listNodeImages, nodeHasImage} from './cluster/nodes.js'
 import {ExitCode, KaosError} from './errors.js'
 import {registryHost} from './image/project.js'
@@ -133,18 +134,6 @@ export function mergeOwnFixes(fixes: string[]): string[] {
   return [...new Set([...merged, ...fixes.filter((_, i) => !(names.length > 1 && own[i]?.[2] === rest))])]
 }
 
-/** Hosts kind's local-registry recipe advertises (KEP-1755's `local-registry-hosting` ConfigMap). */
-async function advertisedLocalHosts(cluster: Cluster): Promise<string[]> {
-  try {
-    const cm = await cluster.get<{data?: Record<string, string>}>('/api/v1/namespaces/kube-public/configmaps/local-registry-hosting')
-    const text = cm?.data?.['localRegistryHosting.v1'] ?? ''
-    return [...text.matchAll(/^\s*(?:host|hostFromContainerRuntime):\s*["']?([^"'\s#]+)/gm)].map((m) => m[1])
-  } catch {
-    // Unreadable (forbidden, …): the warning stays, and says "unless a registry serves it".
-    return []
-  }
-}
-
 /**
  * Check every container image of the rendered Deployments against the nodes' image lists. Throws
  * (exit 5, IMAGE_NOT_AVAILABLE: a workload that would fail on its image) when an image certainly
@@ -175,7 +164,9 @@ export async function checkImages(cluster: Cluster, objects: KubernetesObject[],
   } catch {
     // A corrupt record is deploy's business when it reads it; here it only sharpens a hint.
   }
-  if (facts.kindCluster && missing.some((u) => isLocalOnlyHost(registryHost(u.image)))) facts.servedLocalHosts = await advertisedLocalHosts(cluster)
+  // Unreadable (forbidden, …) means none: the warning stays, and says "unless a registry serves it".
+  if (facts.kindCluster && missing.some((u) => isLocalOnlyHost(registryHost(u.image))))
+    facts.servedLocalHosts = await advertisedLocalRegistryHosts(cluster)
   const judged = missing.map((u) => ({u, v: judgeImage(u, facts), fix: fixFor(u, facts)}))
   const stops = judged.filter((j) => j.v.action === 'stop')
   if (stops.length > 0) {

@@ -232,7 +232,7 @@ export async function deploy(docs: AnyDoc[], opts: DeployOptions, hooks: DeployH
     const settled = await Promise.allSettled([
       opts.skipSecretCheck ? undefined : checkReferences(cluster, checkable, workloads, registry, warnings),
       opts.skipSecretCheck ? undefined : checkGatewayServices(cluster, checkable).catch((e) => forbiddenAsWarning(e, warnings, 'could not check the Services gateways call')),
-      opts.skipImageCheck ? undefined : checkImages(cluster, objects, warnings),
+      opts.skipImageCheck ? undefined : checkImages(cluster, objects, warnings, {imageRegistry: registry.defaults.imageRegistry}),
       validateAll(cluster, checkable, {force: opts.forceConflicts}),
       readLive(cluster, checkable),
       listPruneCandidates(cluster, checkable),

@@ -2,7 +2,7 @@
 // images are public names made locally), pushed to the local registry, found where they are, named
 // by the cluster's choice of registry, and checked against the nodes before a deploy.
 import assert from 'node:assert/strict'
-import {writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {type CliResult, runCli, tempDir} from '../helpers/cli.js'
@@ -13,6 +13,7 @@ import {requireTestbed, testDockerHost, testKubeconfig, uniqueNamespace} from '.
 const skip = requireTestbed('cluster') || requireTestbed('docker')
 const KC = testKubeconfig() ?? ''
 const REGISTRY = process.env.KAOS_TESTBED_REGISTRY ?? 'localhost:5001'
+const KIND_NAME = process.env.KAOS_TESTBED_KIND_NAME ?? 'kaos-testbed'
 const VERSION = JSON.parse((await import('node:fs')).readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string
 
 function kaos(args: string[], opts: {env?: Record<string, string | undefined>; timeoutMs?: number} = {}): Promise<CliResult> {
@@ -55,6 +56,13 @@ describeOrSkip("kaos's own images", skip, function () {
     } finally {
       await kaos(['system', 'uninstall', '--system-namespace', sys])
     }
+  })
+
+  it('--kind-load without --kind-cluster loads into the kube context\'s kind cluster and says which (the bed\'s context is not named kind-…; kind has one cluster)', async () => {
+    const r = await kaos(['system', 'images', 'build', 'rawpython', '--kind-load'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, new RegExp(`kind cluster "${KIND_NAME}" \\(from the only kind cluster\\)`))
+    assert.match(r.stdout, new RegExp(`rawpython .* ${KIND_NAME}\\s*$`, 'm'))
   })
 
   it('bad input: an unknown image has a did-you-mean (2); --push needs a registry (2); --kind-load without kind says so (9)', async () => {
@@ -103,12 +111,16 @@ describeOrSkip('image preflight before applying', requireTestbed('cluster'), fun
 
   const deploy = (...extra: string[]) => kaos(['mcp', 'deploy', 'calc', '--runtime', 'rawpython', '--params', 'def one() -> int:\n    return 1', '-n', ns, ...extra])
 
-  it('stops a deploy whose kaos.local image is on no node, with the command that fixes it; nothing is applied', async () => {
+  it('stops a deploy whose kaos.local image is on no node with exit 5 (IMAGE_NOT_AVAILABLE), naming the command that builds that image; nothing is applied', async () => {
     const r = await deploy()
     assert.equal(r.code, 5, r.stderr)
     assert.match(r.error ?? '', new RegExp(`^image kaos\\.local/kaos-rawpython:${VERSION.replace(/\./g, '\\.')} \\(mcpserver-calc/mcp-server\\) is on no node of the cluster, and no registry serves kaos\\.local`))
-    assert.match(r.stderr, /kaos system images build --kind-load --kind-cluster dev/)
+    assert.match(r.stderr, /Run `kaos system images build rawpython --kind-load --kind-cluster dev`\./)
     assert.equal(kubectl('get', 'deploy', '-n', ns, '-o', 'name').trim(), '')
+    const j = await deploy('--json')
+    assert.equal(j.code, 5)
+    const body = JSON.parse(j.stdout)
+    assert.equal(body.error.code, 'IMAGE_NOT_AVAILABLE')
     // --skip-image-check trusts the user.
     assert.equal((await deploy('--skip-image-check', '--dry-run=server')).code, 0)
   })
@@ -119,11 +131,51 @@ describeOrSkip('image preflight before applying', requireTestbed('cluster'), fun
     assert.equal(r.code, 0, r.stderr)
   })
 
-  it('a local-looking image on no kind node is a warning, never a stop', async () => {
-    const f = join(tempDir(), 'mine.yaml')
-    writeFileSync(f, 'apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: mine}\nspec:\n  runtime: custom\n  container: {image: "weather:1.0.0"}\n')
-    const r = await kaos(['mcp', 'deploy', '-f', f, '-n', ns, '--dry-run=server'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stderr, /image weather:1\.0\.0 \(mcpserver-mine\/mcp-server\) is on no node of kind cluster "dev"; unless a registry serves it, its pods will not start/)
+  const servers = (images: Record<string, string>) => {
+    const f = join(tempDir(), 'servers.yaml')
+    writeFileSync(f, Object.entries(images).map(([name, image]) => `apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: ${name}}\nspec:\n  runtime: custom\n  container: {image: "${image}"}\n`).join('---\n'))
+    return f
+  }
+  const imageWarnings = (r: CliResult) => (json(r).warnings as string[]).filter((w) => w.startsWith('image '))
+
+  it('images a kind node can pull (Docker Hub, ghcr.io, quay.io) are on no node: no warning, kaos\'s default agent image included', async () => {
+    const f = servers({hub: 'weather:1.0.0', user: 'acme/weather:1.0.0', ghcr: 'ghcr.io/acme/weather:1.0.0', quay: 'quay.io/acme/weather:1.0.0'})
+    assert.deepEqual(imageWarnings(await kaos(['apply', '-f', f, '-n', ns, '--dry-run=server', '--json'])), [])
+    const agent = await kaos(['agent', 'deploy', 'solo', '--model-api', 'nowhere', '--model', 'm', '-n', ns, '--dry-run=server', '--json'])
+    assert.deepEqual(imageWarnings(agent), [])
+  })
+
+  it('a local-only image on no kind node: one warning naming all its users and `kind load docker-image`, never a stop', async () => {
+    const f = servers({a: 'localhost:5009/weather:1.0.0', b: 'localhost:5009/weather:1.0.0', c: 'localhost:5009/weather:1.0.0', d: 'dev.local/tools:2'})
+    const r = await kaos(['apply', '-f', f, '-n', ns, '--dry-run=server', '--json'])
+    assert.deepEqual(imageWarnings(r), [
+      'image localhost:5009/weather:1.0.0 (mcpserver-a/mcp-server, mcpserver-b/mcp-server, mcpserver-c/mcp-server) is on no node of kind cluster "dev" and localhost:5009 is a registry only this machine can reach: unless a registry serves it, its pods will not start. Load it: `kind load docker-image localhost:5009/weather:1.0.0 --name dev`',
+      'image dev.local/tools:2 (mcpserver-d/mcp-server) is on no node of kind cluster "dev" and dev.local is a registry only this machine can reach: unless a registry serves it, its pods will not start. Load it: `kind load docker-image dev.local/tools:2 --name dev`',
+    ])
+    // Without --json, the same one line on stderr.
+    const plainRun = await kaos(['apply', '-f', f, '-n', ns, '--dry-run=server'])
+    assert.equal(plainRun.code, 0, plainRun.stderr)
+    assert.equal(plainRun.stderr.split('\n').filter((l) => l.includes('image localhost:5009/weather:1.0.0')).length, 1, plainRun.stderr)
+  })
+
+  it('a local host the cluster advertises (kind\'s local-registry-hosting ConfigMap) is pullable: no warning', async () => {
+    const cm = '/api/v1/namespaces/kube-public/configmaps'
+    await admin().request('POST', cm, {body: {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'local-registry-hosting'}, data: {'localRegistryHosting.v1': 'host: "localhost:5009"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n'}}})
+    try {
+      const r = await kaos(['apply', '-f', servers({a: 'localhost:5009/weather:1.0.0', b: 'localhost:5010/weather:1.0.0'}), '-n', ns, '--dry-run=server', '--json'])
+      assert.deepEqual(imageWarnings(r).map((w) => w.split(' ')[1]), ['localhost:5010/weather:1.0.0'])
+    } finally {
+      await admin().request('DELETE', `${cm}/local-registry-hosting`, {allow404: true})
+    }
+  })
+
+  it('the image the current folder\'s `kaos mcp build` recorded and did not push: a warning whose fix is `kaos mcp build --kind-load`', async () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, '.kaos'))
+    writeFileSync(join(dir, '.kaos', 'build.json'), JSON.stringify({version: 1, name: 'calc', image: 'calc:sha-0123456789ab', builtAt: new Date().toISOString()}))
+    const r = await runCli(['mcp', 'deploy', '-n', ns, '--dry-run=server', '--json', '--kubeconfig', KC], {cwd: dir})
+    assert.deepEqual(imageWarnings(r), [
+      'image calc:sha-0123456789ab (mcpserver-calc/mcp-server) is on no node of kind cluster "dev" and `kaos mcp build` made it here and did not push it: unless a registry serves it, its pods will not start. Load it: `kaos mcp build --kind-load --kind-cluster dev`',
+    ])
   })
 })

@@ -21,7 +21,7 @@ const buildFlags = {
   'build-arg': Flags.string({description: 'Build argument KEY=VALUE (repeatable)', multiple: true}),
   push: Flags.boolean({description: 'Push the image (needs --image-registry); credentials from ~/.docker/config.json'}),
   'kind-load': Flags.boolean({description: 'Load the image into a kind cluster (needs the kind CLI)'}),
-  'kind-cluster': Flags.string({description: 'kind cluster for --kind-load (default: from a kind-<name> kube context, else "kind")'}),
+  'kind-cluster': Flags.string({description: 'kind cluster for --kind-load (default: the kube context\'s kind cluster, else the only one, else "kind")'}),
   from: Flags.string({description: 'Build a stdio MCP server package instead of a project: npx://PACKAGE@VERSION or uvx://PACKAGE@VERSION (exact version), behind kaos\'s stdio adapter'}),
   bin: Flags.string({description: 'With --from: the package\'s executable, when it has several'}),
   timeout: Flags.string({description: 'Bound on the build (an engine that stops answering fails it)', default: '30m'}),

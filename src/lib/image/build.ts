@@ -1,7 +1,6 @@
 // `kaos mcp build`: pick or generate the Dockerfile, pack the context, build with the Docker
 // Engine API, record the build, and optionally push it or load it into kind.
 import {existsSync, readFileSync, statSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {join, relative, resolve, sep} from 'node:path'
 
 import {invalid} from '../errors.js'
@@ -13,12 +12,12 @@ import {
   detectProject,
   generateDockerfile,
   imageReference,
-  kindClusterName,
   parseBuildArgs,
   projectName,
   registryHost,
   resolveFastmcpPath,
 } from './project.js'
+import {chooseKindCluster} from './kind-cluster.js'
 import {type BuildRecord, writeBuildRecord} from './record.js'
 
 /** What `kaos mcp build` returns (and prints with --json). */
@@ -212,9 +211,7 @@ export async function buildProject(opts: BuildOptions, hooks: {note: (line: stri
     writeBuildRecord(dir, record)
   }
   if (flags['kind-load']) {
-    const kubeconfig = flags.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config')
-    const kubeconfigText = existsSync(kubeconfig) ? readFileSync(kubeconfig, 'utf8') : undefined
-    const {cluster, from} = kindClusterName({flag: flags['kind-cluster'], context: flags.context, kubeconfigText})
+    const {cluster, from} = await chooseKindCluster({flag: flags['kind-cluster'], context: flags.context, kubeconfig: flags.kubeconfig})
     hooks.note(`loading ${image} into kind cluster "${cluster}" (from ${from})`)
     await kindLoad(docker, image, cluster, {onLine: echo})
     result.kindLoaded = {cluster}
@@ -302,8 +299,7 @@ export async function buildFromPackage(opts: PackageBuildOptions, hooks: {note: 
     writeBuildRecord(dir, record)
   }
   if (opts.kindLoad) {
-    const kubeconfig = opts.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config')
-    const {cluster, from} = kindClusterName({flag: opts.kindCluster, context: opts.context, kubeconfigText: existsSync(kubeconfig) ? readFileSync(kubeconfig, 'utf8') : undefined})
+    const {cluster, from} = await chooseKindCluster({flag: opts.kindCluster, context: opts.context, kubeconfig: opts.kubeconfig})
     hooks.note(`loading ${image} into kind cluster "${cluster}" (from ${from})`)
     await docker.kindLoad(engine, image, cluster, {onLine: hooks.note})
     result.kindLoaded = {cluster}

@@ -364,7 +364,7 @@ export async function tagImage(docker: Docker, source: string, target: string): 
 
 export type KindRunner = (args: string[], opts?: {onLine?: (line: string) => void}) => Promise<{stdout: string; stderr: string}>
 
-const runKind: KindRunner = async (args, opts = {}) => {
+export const runKind: KindRunner = async (args, opts = {}) => {
   const {execa} = await import('execa')
   const child = execa('kind', args, {timeout: 15 * 60_000, all: false})
   if (opts.onLine) child.stderr?.on('data', (b: Buffer) => b.toString().split('\n').filter((l) => l.trim()).forEach((l) => opts.onLine!(l)))

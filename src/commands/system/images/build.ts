@@ -22,7 +22,7 @@ For kind: --kind-load loads each image into the cluster's nodes. For a remote cl
     'image-registry': Flags.string({description: 'Registry (and path) to name the images under, e.g. ghcr.io/acme or localhost:5001'}),
     push: Flags.boolean({description: 'Push each image to its registry (credentials from ~/.docker/config.json)'}),
     'kind-load': Flags.boolean({description: 'Load each image into a kind cluster (needs the kind CLI)'}),
-    'kind-cluster': Flags.string({description: 'kind cluster for --kind-load', default: 'kind'}),
+    'kind-cluster': Flags.string({description: 'kind cluster for --kind-load (default: the kube context\'s kind cluster, else the only one, else "kind")'}),
     platform: Flags.string({description: 'Target platform, e.g. linux/amd64 or linux/arm64'}),
     timeout: Flags.string({description: 'Bound on each image build', default: '30m'}),
   }
@@ -33,12 +33,19 @@ For kind: --kind-load loads each image into the cluster's nodes. For a remote cl
     const timeoutMs = parseDuration(flags.timeout)
     const registry = await this.registry([], flags['image-registry'])
     const {buildOwnImages} = await import('../../../lib/system/images.js')
+    let kindCluster = flags['kind-cluster']
+    if (flags['kind-load'] && !kindCluster) {
+      const {chooseKindCluster} = await import('../../../lib/image/kind-cluster.js')
+      const chosen = await chooseKindCluster({context: flags.context, kubeconfig: flags.kubeconfig})
+      kindCluster = chosen.cluster
+      this.note(`kind cluster "${chosen.cluster}" (from ${chosen.from})`)
+    }
     const images = await buildOwnImages({
       registry,
       only,
       push: flags.push,
       kindLoad: flags['kind-load'],
-      kindCluster: flags['kind-cluster'],
+      kindCluster,
       platform: flags.platform,
       timeoutMs,
       onLine: (l) => this.note(l),

@@ -177,6 +177,7 @@ describeOrSkip('serving on the test bed', skip, function () {
     assert.equal(e.code, 5)
     assert.match(e.stdout, /\splain\s.*FAILED \(NOT_MCP_ENDPOINT\)/)
     assert.match(e.stdout, /\scalc\s.*ok: 2 tools on 2 pods/)
+    assert.match(e.stderr, new RegExp(`Warning: mcpserver/plain in ${ns}: `))
   })
 
   it('a server whose Host allowlist refuses port-forwarded requests: exit 5 naming the 421 (its /readyz passed)', async function () {

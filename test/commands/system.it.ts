@@ -316,6 +316,7 @@ describeOrSkip('kaos system status', skip, function () {
     assert.equal(text.code, 0, text.stderr)
     assert.match(text.stdout, /^Cluster: +https:\/\/\S+ reachable, Kubernetes v1\./m)
     assert.match(text.stdout, new RegExp(`^MCPServer +${ns} +ok +1/1 +Ready`, 'm'))
+    assert.match(text.stdout, new RegExp(`^Workloads: +MCPServer in ${ns}: 1/1 ready$`, 'm'))
   })
 
   it('a crash-looping workload: exit 5 with its first problem, also with --json', async () => {

@@ -39,14 +39,14 @@ export default class McpEndpoints extends KaosCommand<typeof McpEndpoints> {
     const endpoints = await mcpEndpoints(cluster, {namespace: flags['all-namespaces'] ? undefined : cluster.namespace, selector: flags.selector, check})
     const failed = endpoints.filter((e) => e.check && !e.check.ok)
     if (failed.length > 0) {
-      for (const e of failed) if (e.check && !e.check.ok) this.warn(e.check.error)
+      for (const e of failed) if (e.check && !e.check.ok) this.warn(`mcpserver/${e.name} in ${e.namespace}: ${e.check.error}`)
       process.exitCode = ExitCode.WORKLOAD_FAILED
     }
     if (this.jsonEnabled()) return {endpoints}
     if (flags.output === 'json' || flags.output === 'yaml') await this.printStructured({endpoints}, flags.output)
     else {
       const external = endpoints.some((e) => e.external)
-      const status = (e: McpEndpoint) => (!e.check ? '' : e.check.ok ? `ok: ${e.check.tools} tools on ${e.check.checkedPods === e.check.readyPods ? e.check.readyPods : `${e.check.checkedPods} of ${e.check.readyPods}`} pods` : `FAILED (${e.check.code})`)
+      const status = (e: McpEndpoint) => (!e.check ? '' : e.check.ok ? `ok: ${e.check.tools} tool${e.check.tools === 1 ? '' : 's'} on ${e.check.checkedPods === e.check.readyPods ? e.check.readyPods : `${e.check.checkedPods} of ${e.check.readyPods}`} pod${e.check.readyPods === 1 ? '' : 's'}` : `FAILED (${e.check.code})`)
       const head = ['NAMESPACE', 'NAME', 'URL', ...(external ? ['EXTERNAL'] : []), 'TRANSPORT', ...(check ? ['MCP'] : [])]
       this.log(table(head, endpoints.map((e) => [e.namespace, e.name, e.url, ...(external ? [e.external ?? ''] : []), e.transport, ...(check ? [status(e)] : [])])))
     }

@@ -46,7 +46,7 @@ Exit codes for CI: 3 when the cluster is unreachable, 5 when a workload is faili
     }
     if (report.workloads.length === 0) this.log('Workloads:  none')
     else {
-      const counts = report.summary.map((s) => `${s.kind} ${s.namespace} ${s.ready}/${s.total} ready${s.failing ? `, ${s.failing} failing` : ''}`)
+      const counts = report.summary.map((s) => `${s.kind} in ${s.namespace}: ${s.ready}/${s.total} ready${s.failing ? `, ${s.failing} failing` : ''}`)
       this.log(`Workloads:  ${counts.join('; ')}`)
       this.log('')
       this.log(

@@ -5,7 +5,8 @@
 // (pinned: 5.x needs Node 22). It checks types, required fields, enums and formats (int32,
 // quantities). The API server checks more than the OpenAPI schema says; the rules kaos
 // documents run into are added here: container names, image references, envFrom names,
-// duplicate env names, label values and the 256 KiB annotation limit.
+// duplicate env names, one handler per probe and lifecycle handler, label values and the 256 KiB
+// annotation limit.
 //
 // Loaded only by commands that render (deploy, dry run, --output-dir): ~0.9 MB of validators
 // stay off every other command's startup.
@@ -36,7 +37,7 @@ import {
 import {FIELDS, ROOT_TYPES} from './k8s-fields.js'
 import {ANNOTATION_SOURCE, KIND_INFO, LABEL_KIND, LABEL_NAME} from './names.js'
 import {didYouMean} from './suggest.js'
-import type {KubernetesObject} from './render/common.js'
+import {type KubernetesObject, ONE_HANDLER} from './render/common.js'
 
 /** The Kubernetes version whose schema the rendered objects are checked against. */
 export const SCHEMA_KUBERNETES_VERSION = '1.33.0'
@@ -139,6 +140,21 @@ export function schemaIssues(obj: KubernetesObject): ObjectIssue[] {
   }
 }
 
+const orList = (xs: string[]) => xs.join(', ').replace(/, ([^,]*)$/, ' or $1')
+
+/**
+ * A probe or lifecycle handler has exactly one handler: the OpenAPI schema lists them all as
+ * optional, the API server refuses none or two ("may not specify more than 1 handler type").
+ */
+function handlerIssues(v: unknown, key: string, path: string, out: ObjectIssue[]): void {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return
+  const handlers = ONE_HANDLER[key]
+  const given = handlers.filter((h) => (v as Record<string, unknown>)[h] !== undefined && (v as Record<string, unknown>)[h] !== null)
+  const what = key.endsWith('Probe') ? 'a probe' : 'a lifecycle handler'
+  if (given.length > 1) out.push({path, message: `has ${given.length} handlers (${given.join(', ')}); ${what} takes exactly one of ${orList(handlers)}`})
+  else if (given.length === 0) out.push({path, message: `has no handler; ${what} takes exactly one of ${orList(handlers)}`})
+}
+
 function containerIssues(list: unknown, base: string, out: ObjectIssue[]): void {
   if (!Array.isArray(list)) return
   list.forEach((c: any, i) => {
@@ -161,6 +177,8 @@ function containerIssues(list: unknown, base: string, out: ObjectIssue[]): void 
         if (typeof n === 'string' && !isDnsSubdomain(n)) out.push({path: `${p}.envFrom[${j}].${ref}.name`, message: `${quote(n)} ${DNS_SUBDOMAIN_TEXT}`})
       }
     })
+    for (const key of ['readinessProbe', 'livenessProbe', 'startupProbe']) handlerIssues(c[key], key, `${p}.${key}`, out)
+    for (const key of ['postStart', 'preStop']) handlerIssues(c.lifecycle?.[key], key, `${p}.lifecycle.${key}`, out)
   })
   const names = list.map((c: any) => c?.name).filter((n) => typeof n === 'string')
   const dup = names.find((n, i) => names.indexOf(n) !== i)

@@ -10,6 +10,8 @@ import {admin, createNamespace, deleteNamespace, faultProxy, kubectl, restartApi
 import {requireTestbed, testKubeconfig, uniqueNamespace} from '../helpers/testbed.js'
 import {describeOrSkip} from '../helpers/mocha.js'
 import {ensureOwnImages} from '../helpers/own-images.js'
+import {builtinRegistry, mergeRegistry} from '../../src/lib/registry.js'
+import {selectImages} from '../../src/lib/system/images.js'
 
 const skip = requireTestbed('cluster')
 const KC = testKubeconfig() ?? ''
@@ -190,6 +192,49 @@ spec: {mode: Hosted, hostedConfig: {model: smollm2:135m}}
       ['created', 'created'],
     )
     assert.deepEqual(await objectsOf(ns, 'dry'), [])
+  })
+
+  it('a document\'s httpGet probes replace the tcpSocket ones runtime custom renders: the server takes it, the pod gets Ready on them', async () => {
+    // What `kaos mcp build --from` records (httpGet /readyz, /healthz over custom): here with
+    // kaos's rawpython image, which serves the same paths and is on the nodes.
+    const image = selectImages(mergeRegistry([builtinRegistry()]), ['rawpython']).find((i) => i.name === 'rawpython')!.ref
+    const doc = (probe: string) => `apiVersion: kaos.tools/v1alpha1
+kind: MCPServer
+metadata: {name: probed}
+spec:
+  runtime: custom
+  container:
+    image: ${image}
+    env: [{name: MCP_TOOLS_STRING, value: "def add(a: int, b: int) -> int:\\n    return a + b\\n"}]
+  podSpec:
+    containers:
+      - name: mcp-server
+        readinessProbe: {${probe}, periodSeconds: 2}
+        livenessProbe: {httpGet: {path: /healthz, port: http}}
+`
+    const f = file(doc('httpGet: {path: /readyz, port: http}'))
+    const planned = json(await kaos(['mcp', 'deploy', '-f', f, '-n', ns, '--dry-run=server', '--json']))
+    assert.deepEqual(
+      planned.applied.map((a: any) => `${a.kind}:${a.action}`),
+      ['Deployment:created', 'Service:created'],
+    )
+    assert.deepEqual(await objectsOf(ns, 'probed'), [])
+
+    const r = json(await kaos(['mcp', 'deploy', '-f', f, '-n', ns, '--wait', '--timeout', '90s', '--json'], {timeoutMs: 150_000}))
+    assert.equal(r.ready[0].ready, true)
+    const c = JSON.parse(kubectl('get', 'deploy', 'mcpserver-probed', '-n', ns, '-o', 'json')).spec.template.spec.containers[0]
+    assert.deepEqual(c.readinessProbe, {httpGet: {path: '/readyz', port: 'http', scheme: 'HTTP'}, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1})
+    assert.deepEqual(c.livenessProbe, {httpGet: {path: '/healthz', port: 'http', scheme: 'HTTP'}, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1})
+
+    // Two handlers in the document itself: refused before the API server is asked, in every mode.
+    const two = file(doc('httpGet: {path: /readyz, port: http}, tcpSocket: {port: http}'))
+    for (const mode of [[], ['--dry-run'], ['--dry-run=server']]) {
+      const bad = await kaos(['mcp', 'deploy', '-f', two, '-n', ns, ...mode])
+      assert.equal(bad.code, 2, `${mode}: ${bad.stderr}`)
+      assert.match(bad.error ?? '', /MCPServer "probed": spec\.podSpec\.containers\[0\]\.readinessProbe has 2 handlers \(httpGet, tcpSocket\); a probe takes exactly one of exec, httpGet, tcpSocket or grpc \(Deployment mcpserver-probed\)$/)
+      assert.equal(bad.stdout, '', 'nothing printed')
+    }
+    assert.equal(JSON.parse(kubectl('get', 'deploy', 'mcpserver-probed', '-n', ns, '-o', 'json')).metadata.generation, 1, 'the refused deploys changed nothing')
   })
 
   it('an object the server rejects leaves nothing applied', async () => {

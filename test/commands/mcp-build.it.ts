@@ -173,8 +173,9 @@ describeOrSkip('kaos mcp build (Docker API)', skip, () => {
     assert.equal(d.code, 0, d.stderr)
     const container = JSON.parse(d.stdout).objects.find((o: {kind: string}) => o.kind === 'Deployment').spec.template.spec.containers[0]
     assert.equal(container.image, image)
-    assert.equal(container.readinessProbe.httpGet.path, '/readyz')
-    assert.equal(container.livenessProbe.httpGet.path, '/healthz')
+    // The recorded handlers replace custom's tcpSocket ones: two would be refused by the API server.
+    assert.deepEqual(container.readinessProbe, {httpGet: {path: '/readyz', port: 'http'}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3})
+    assert.deepEqual(container.livenessProbe, {httpGet: {path: '/healthz', port: 'http'}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, initialDelaySeconds: 10})
   })
 
   it('--from with a range instead of an exact version is refused before any build (exit 2)', async () => {

@@ -22,6 +22,9 @@ import {
 } from '../../src/lib/image/project.js'
 import {readBuildRecord, writeBuildRecord} from '../../src/lib/image/record.js'
 import {mcpServerFromBuildRecord} from '../../src/lib/inputs.js'
+import {checkRenderedObjects} from '../../src/lib/k8s-schema.js'
+import {builtinRegistry, mergeRegistry} from '../../src/lib/registry.js'
+import {render} from '../../src/lib/render/index.js'
 import {parseDocuments} from '../../src/lib/documents.js'
 import {KaosError} from '../../src/lib/errors.js'
 import {writeProject} from '../helpers/fs.js'
@@ -172,6 +175,17 @@ describe('build record', () => {
     assert.equal(doc.metadata.name, 'calc')
     assert.deepEqual(doc.spec.container, {image: 'localhost:5001/calc:0.1.0', env: [{name: 'A', value: '1'}], imagePullPolicy: 'IfNotPresent'})
     assert.equal(doc.spec.runtime, 'custom')
+  })
+  it('a record built --from a package deploys with the adapter\'s probes in place of custom\'s, which the schema check accepts', () => {
+    const rec = {version: 1 as const, name: 'mcp-server-time', image: 'mcp-server-time:2026.1.26', builtAt: '2026-01-01T00:00:00.000Z', source: 'uvx://mcp-server-time@2026.1.26'}
+    const docs = [mcpServerFromBuildRecord(rec, {})]
+    const {objects} = render(docs, {namespace: 'ns', registry: mergeRegistry([builtinRegistry()]), authTokens: {}})
+    checkRenderedObjects(objects, docs)
+    const c = (objects.find((o) => o.kind === 'Deployment') as any).spec.template.spec.containers[0]
+    // The image's entrypoint is the adapter on :8000 (uvx.Dockerfile): /readyz and /healthz are its.
+    assert.deepEqual(c.ports, [{name: 'http', containerPort: 8000, protocol: 'TCP'}])
+    assert.deepEqual(c.readinessProbe, {httpGet: {path: '/readyz', port: 'http'}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3})
+    assert.deepEqual(c.livenessProbe, {httpGet: {path: '/healthz', port: 'http'}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, initialDelaySeconds: 10})
   })
   it('a corrupt record is invalid input', () => {
     const dir = project({'.kaos/build.json': '{nope'})

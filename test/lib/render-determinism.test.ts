@@ -146,6 +146,22 @@ describe('deepMerge (strategic-merge-style podSpec patches)', () => {
     assert.deepEqual(out.volumeMounts, [{name: 'b', mountPath: '/a', readOnly: true}])
   })
 
+  it('a probe or lifecycle handler that names its handler drops the base\'s other one (a strategic merge would keep both)', () => {
+    const tcp = {tcpSocket: {port: 'http'}, periodSeconds: 10, failureThreshold: 3}
+    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      const out = deepMerge({containers: [{name: 'a', [probe]: tcp}]}, {containers: [{name: 'a', [probe]: {httpGet: {path: '/r', port: 8000}, failureThreshold: 1}}]})
+      assert.deepEqual(out.containers[0][probe], {httpGet: {path: '/r', port: 8000}, periodSeconds: 10, failureThreshold: 1}, probe)
+    }
+    const sleep = {lifecycle: {preStop: {sleep: {seconds: 5}}, postStart: {exec: {command: ['a']}}}}
+    const out = deepMerge(sleep, {lifecycle: {preStop: {httpGet: {path: '/stop', port: 80}}, postStart: {tcpSocket: {port: 80}}}})
+    assert.deepEqual(out.lifecycle, {preStop: {httpGet: {path: '/stop', port: 80}}, postStart: {tcpSocket: {port: 80}}})
+    // No handler given: the base's stays; null on the old one and a new one also works.
+    assert.deepEqual(deepMerge({readinessProbe: tcp}, {readinessProbe: {periodSeconds: 1}}).readinessProbe, {...tcp, periodSeconds: 1})
+    assert.deepEqual(deepMerge({readinessProbe: tcp}, {readinessProbe: {tcpSocket: null, exec: {command: ['x']}}}).readinessProbe, {exec: {command: ['x']}, periodSeconds: 10, failureThreshold: 3})
+    // Elsewhere a key named like a handler is an ordinary field.
+    assert.deepEqual(deepMerge({x: {exec: 1, sleep: 2}}, {x: {httpGet: 3}}), {x: {exec: 1, sleep: 2, httpGet: 3}})
+  })
+
   it('does not mutate its inputs', () => {
     const a = {containers: [{name: 'a', env: [{name: 'E', value: '1'}]}]}
     const b = {containers: [{name: 'a', env: [{name: 'E', value: '2'}]}]}

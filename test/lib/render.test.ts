@@ -417,6 +417,78 @@ describe('serving: probes', () => {
   })
 })
 
+describe('serving: a document\'s probes and lifecycle handlers replace the rendered ones', () => {
+  const CUSTOM = (podSpec: string) => `apiVersion: kaos.tools/v1alpha1
+kind: MCPServer
+metadata: {name: x}
+spec:
+  runtime: custom
+  container: {image: registry.example/x:1}
+  podSpec: ${podSpec}
+`
+  const main = (yaml: string, name = 'mcpserver-x', c = 'mcp-server') => container(find(renderText(yaml).objects, 'Deployment', name), c)
+
+  it('readinessProbe: httpGet over the runtime\'s tcpSocket keeps only httpGet, and the rendered timings', () => {
+    const c = main(CUSTOM('{containers: [{name: mcp-server, readinessProbe: {httpGet: {path: /ready, port: http}}}]}'))
+    assert.deepEqual(c.readinessProbe, {httpGet: {path: '/ready', port: 'http'}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3})
+    // The probe not given is the runtime's, untouched.
+    assert.deepEqual(c.livenessProbe, {tcpSocket: {port: 'http'}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, initialDelaySeconds: 10})
+  })
+
+  it('livenessProbe: exec over rawpython\'s httpGet; the fields the user gives win, the others stay', () => {
+    const c = main(CALC("  podSpec: {containers: [{name: mcp-server, livenessProbe: {exec: {command: [/bin/true]}, periodSeconds: 30}}]}"), 'mcpserver-calc')
+    assert.deepEqual(c.livenessProbe, {exec: {command: ['/bin/true']}, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3, initialDelaySeconds: 10})
+    assert.equal(c.readinessProbe.httpGet.path, '/readyz')
+  })
+
+  it('readinessProbe: grpc over the exec probe of probe: mcp; the same handler kind merges field by field', () => {
+    const reg = 'runtimes:\n  w:\n    type: go\n    image: x/w:1\n    port: 8080\n    probe: mcp\n'
+    const doc = (podSpec: string) => `apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: w}\nspec:\n  runtime: w\n  podSpec: ${podSpec}\n`
+    assert.ok(container(find(renderText(doc('{}'), {extraRegistry: reg}).objects, 'Deployment', 'mcpserver-w'), 'mcp-server').readinessProbe.exec, 'the runtime renders an exec probe')
+    const r = renderText(doc('{containers: [{name: mcp-server, readinessProbe: {grpc: {port: 9090}}}]}'), {extraRegistry: reg})
+    assert.deepEqual(container(find(r.objects, 'Deployment', 'mcpserver-w'), 'mcp-server').readinessProbe, {grpc: {port: 9090}, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3})
+    // httpGet over httpGet: only the path changes, the port stays.
+    const c = main(CALC('  podSpec: {containers: [{name: mcp-server, readinessProbe: {httpGet: {path: /ready2}}}]}'), 'mcpserver-calc')
+    assert.deepEqual(c.readinessProbe.httpGet, {path: '/ready2', port: 'http'})
+  })
+
+  it('startupProbe: tcpSocket over the agent\'s httpGet', () => {
+    const agent = `apiVersion: kaos.tools/v1alpha1
+kind: Agent
+metadata: {name: a}
+spec:
+  modelAPI: llm
+  model: gpt-4o
+  podSpec: {containers: [{name: agent, startupProbe: {tcpSocket: {port: http}, failureThreshold: 10}}]}
+`
+    const c = main(agent, 'agent-a', 'agent')
+    assert.deepEqual(c.startupProbe, {tcpSocket: {port: 'http'}, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 10})
+  })
+
+  it('lifecycle: preStop exec replaces the rendered sleep; postStart is added', () => {
+    const c = main(CUSTOM('{containers: [{name: mcp-server, lifecycle: {preStop: {exec: {command: [/bin/drain]}}, postStart: {httpGet: {path: /warm, port: http}}}}]}'))
+    assert.deepEqual(c.lifecycle, {preStop: {exec: {command: ['/bin/drain']}}, postStart: {httpGet: {path: '/warm', port: 'http'}}})
+    // The sleep's seconds can still be changed on its own.
+    assert.deepEqual(main(CUSTOM('{containers: [{name: mcp-server, lifecycle: {preStop: {sleep: {seconds: 9}}}}]}')).lifecycle, {preStop: {sleep: {seconds: 9}}})
+  })
+
+  it('null deletes a rendered probe; timings alone keep the rendered handler', () => {
+    const c = main(CUSTOM('{containers: [{name: mcp-server, readinessProbe: null, livenessProbe: {periodSeconds: 60}}]}'))
+    assert.equal(c.readinessProbe, undefined)
+    assert.deepEqual(c.livenessProbe.tcpSocket, {port: 'http'})
+    assert.equal(c.livenessProbe.periodSeconds, 60)
+  })
+
+  it('every rendered probe and lifecycle handler has exactly one handler', () => {
+    const yaml = CUSTOM(
+      '{containers: [{name: mcp-server, readinessProbe: {httpGet: {path: /r, port: http}}, livenessProbe: {exec: {command: [x]}}, startupProbe: {grpc: {port: 1}}, lifecycle: {preStop: {tcpSocket: {port: http}}}}]}',
+    )
+    const c = main(yaml)
+    for (const [k, v] of Object.entries({readinessProbe: c.readinessProbe, livenessProbe: c.livenessProbe, startupProbe: c.startupProbe, preStop: c.lifecycle.preStop}))
+      assert.equal(['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'].filter((h) => (v as any)[h]).length, 1, k)
+  })
+})
+
 describe('serving: NetworkPolicy per runtime', () => {
   const policies = (file: string) => Object.fromEntries(renderFile(file).objects.filter((o) => o.kind === 'NetworkPolicy').map((o: any) => [o.metadata.name, o]))
   const egressTo = (p: any) => (p.spec.egress ?? []).map((r: any) => ({to: r.to.map((t: any) => t.ipBlock?.cidr ?? Object.values(t.podSelector?.matchLabels ?? t.namespaceSelector?.matchLabels ?? {}).join('/')), ports: (r.ports ?? []).map((x: any) => `${x.port}/${x.protocol}`)}))

@@ -118,6 +118,26 @@ describe('rendered objects against the Kubernetes schema', () => {
     assert.deepEqual(unknownFieldIssues({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'c', labels: {anything: 'x'}}, data: {any: 'x'}}), [])
     assert.deepEqual(unknownFieldIssues({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'n'}, spc: {}}), [], 'kinds kaos does not render are skipped')
   })
+  it('a probe or lifecycle handler with two handlers, or none, is refused by the document field (the schema does not say)', () => {
+    // Only a document can give two: its own handler replaces the runtime's (render.test.ts).
+    const two = renderOne(mcp({podSpec: {containers: [{name: 'side', image: 'x:1'}, {name: 'mcp-server', readinessProbe: {httpGet: {path: '/r', port: 'http'}, tcpSocket: {port: 'http'}}}]}}))
+    invalidInput(
+      () => checkRenderedObjects(two.objects, two.docs),
+      /^f\.yaml: MCPServer "calc": spec\.podSpec\.containers\[1\]\.readinessProbe has 2 handlers \(httpGet, tcpSocket\); a probe takes exactly one of exec, httpGet, tcpSocket or grpc \(Deployment mcpserver-calc\)$/,
+    )
+    for (const probe of ['livenessProbe', 'startupProbe']) {
+      const r = renderOne(mcp({podSpec: {containers: [{name: 'side', image: 'x:1', [probe]: {exec: {command: ['x']}, grpc: {port: 1}}}]}}))
+      invalidInput(() => checkRenderedObjects(r.objects, r.docs), new RegExp(`spec\\.podSpec\\.containers\\[0\\]\\.${probe} has 2 handlers \\(exec, grpc\\)`))
+    }
+    const pre = renderOne(mcp({podSpec: {containers: [{name: 'side', image: 'x:1', lifecycle: {preStop: {sleep: {seconds: 1}, exec: {command: ['x']}}}}]}}))
+    invalidInput(() => checkRenderedObjects(pre.objects, pre.docs), /spec\.podSpec\.containers\[0\]\.lifecycle\.preStop has 2 handlers \(exec, sleep\); a lifecycle handler takes exactly one of exec, httpGet, tcpSocket or sleep/)
+    const none = renderOne(mcp({podSpec: {containers: [{name: 'side', image: 'x:1', readinessProbe: {periodSeconds: 5}}]}}))
+    invalidInput(() => checkRenderedObjects(none.objects, none.docs), /spec\.podSpec\.containers\[0\]\.readinessProbe has no handler; a probe takes exactly one of/)
+    // An init container kaos renders is checked too, by its rendered field.
+    const d = structuredClone(renderOne(mcp({})).objects.find((o) => o.kind === 'Deployment')!) as any
+    d.spec.template.spec.initContainers = [{name: 'i', image: 'x:1', lifecycle: {postStart: {httpGet: {path: '/', port: 1}, tcpSocket: {port: 1}}}}]
+    assert.deepEqual(extraIssues(d), [{path: 'spec.template.spec.initContainers[0].lifecycle.postStart', message: 'has 2 handlers (httpGet, tcpSocket); a lifecycle handler takes exactly one of exec, httpGet, tcpSocket or sleep'}])
+  })
   it('the field table is generated from the pinned client-node models (node scripts/gen-k8s-fields.mjs)', () => {
     const r = spawnSync(process.execPath, ['scripts/gen-k8s-fields.mjs', '--check'], {cwd: ROOT, encoding: 'utf8'})
     assert.equal(r.status, 0, r.stderr)

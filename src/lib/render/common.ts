@@ -88,17 +88,46 @@ function mergeList(base: Obj[], over: Obj[], key: string): Obj[] {
   return out
 }
 
+const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc']
+const LIFECYCLE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep']
+
+/**
+ * Objects that take exactly one handler (the API server refuses two). These keys occur nowhere
+ * else in a pod spec, so the key alone says what the object is.
+ */
+export const ONE_HANDLER: Record<string, string[]> = {
+  readinessProbe: PROBE_HANDLERS,
+  livenessProbe: PROBE_HANDLERS,
+  startupProbe: PROBE_HANDLERS,
+  postStart: LIFECYCLE_HANDLERS,
+  preStop: LIFECYCLE_HANDLERS,
+}
+
+/**
+ * The base probe or lifecycle handler without the handlers `over` does not give, when `over`
+ * gives one: the user's handler replaces the rendered one, the rendered timings stay.
+ */
+function withoutOtherHandlers(base: Obj, over: Obj, handlers: string[]): Obj {
+  const given = handlers.filter((h) => over[h] !== undefined && over[h] !== null)
+  if (given.length === 0) return base
+  // The handler first, where the runtime's was: the merge fills these keys in place.
+  return Object.fromEntries([...given.map((h) => [h, base[h]]), ...Object.entries(base).filter(([k]) => !handlers.includes(k))])
+}
+
 /**
  * Merge `over` into `base` the way `kubectl patch --type strategic` would for pod specs:
  * objects merge recursively, named lists (containers, volumes, env, ports…) merge by name,
- * other lists and scalars are replaced, and `null` deletes a field.
+ * other lists and scalars are replaced, and `null` deletes a field. One difference: a probe or
+ * lifecycle handler that names its handler (httpGet, exec…) drops the base's other handler, where
+ * a strategic merge keeps both and the API server refuses the container.
  */
 export function deepMerge(base: Obj, over: Obj): Obj {
   const out: Obj = {...base}
   for (const [k, v] of Object.entries(over)) {
     if (v === null) delete out[k]
     else if (Array.isArray(v) && Array.isArray(out[k]) && MERGE_KEYS[k]) out[k] = mergeList(out[k], v, MERGE_KEYS[k])
-    else if (v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' && !Array.isArray(out[k])) out[k] = deepMerge(out[k], v)
+    else if (v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' && !Array.isArray(out[k]))
+      out[k] = deepMerge(ONE_HANDLER[k] ? withoutOtherHandlers(out[k], v, ONE_HANDLER[k]) : out[k], v)
     else out[k] = stripNulls(v)
   }
   return out

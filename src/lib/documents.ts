@@ -342,7 +342,7 @@ export function parseDocument(raw: unknown, where: string, opts: {record?: boole
   if (opts.record) sources.set(doc, where)
   const name = `${kind} "${meta.data!.name}"`
   const notes = [
-    ...('status' in obj ? [`${name}: status ignored: it is what upstream KAOS's operator observed; kaos reads live state (kaos agent status, kaos system status)`] : []),
+    ...('status' in obj ? [`${name}: status ignored: it is state the cluster observed, not configuration; kaos reads live state (kaos agent status, kaos system status)`] : []),
     ...(dropped.length > 0 ? [`${name}: metadata.${dropped.join(', metadata.')} ignored: written by the API server (or an operator) for the object it came from`] : []),
   ]
   if (notes.length > 0) parseNotes.set(doc, notes)

@@ -103,8 +103,10 @@ export async function getWorkload(cluster: Cluster, kind: Kind, name: string, na
   const d = await getDeployment(cluster, kind, name, namespace)
   const pods = await listWorkloadPods(cluster, kind, name, namespace)
   const s = summarize(kind, d)
+  const doc = documentOf(d)
   return {
-    document: documentOf(d),
+    // With its namespace, as kubectl shows an object: fed back to `deploy -f`, it lands where it came from.
+    document: doc && {...doc, metadata: {...doc.metadata, namespace: d.metadata.namespace}},
     status: {
       ready: s.ready,
       readyReplicas: s.readyReplicas,

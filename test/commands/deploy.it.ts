@@ -88,6 +88,13 @@ describeOrSkip('deploy against the real API server', skip, function () {
     assert.equal(got.kind, 'MCPServer')
     assert.match(got.spec.params, /def sub/)
     assert.equal(got.status.readyReplicas, 1)
+    assert.equal(got.metadata.namespace, ns)
+    // get's output fed back (no -n): the same object in the same namespace, unchanged.
+    const yaml = await kaos(['mcp', 'get', 'calc', '-n', ns])
+    const roundTrip = await kaos(['mcp', 'deploy', '-f', '-'], {input: yaml.stdout})
+    assert.equal(roundTrip.code, 0, roundTrip.stderr)
+    assert.match(roundTrip.stdout, /^deployment\/mcpserver-calc unchanged$/m)
+    assert.match(roundTrip.stderr, /status ignored: it is state the cluster observed, not configuration/)
 
     const endpoints = json(await kaos(['mcp', 'endpoints', '-n', ns, '--json']))
     assert.deepEqual(endpoints.endpoints, [{name: 'calc', namespace: ns, url: `http://mcpserver-calc.${ns}.svc.cluster.local:8000/mcp`, transport: 'streamable-http'}])

@@ -197,7 +197,11 @@ export function deploymentAndService(p: WorkloadParts): KubernetesObject[] {
   const podSpec = doc.spec.podSpec ? deepMerge(base, doc.spec.podSpec) : base
   const templateAnnotations = {...p.podAnnotations}
   const hash = shortHash({spec: podSpec, annotations: templateAnnotations})
-  const source = stableStringify(p.source ?? doc)
+  // Stored without its namespace (the Deployment's own says where it lives): a document naming
+  // its namespace, and the same one given with -n (or fed back from kaos get), are one source.
+  const stored = p.source ?? doc
+  const {namespace: _where, ...storedMeta} = stored.metadata as typeof stored.metadata & {namespace?: string}
+  const source = stableStringify({...stored, metadata: storedMeta})
   const deployment: KubernetesObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -1,11 +1,13 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import {statSync} from 'node:fs'
 
 import {ApplyingCommand, type DeployResult, applyFlags} from './apply-base.js'
 import type {AnyDoc, KaosDoc} from '../lib/documents.js'
 import {invalid} from '../lib/errors.js'
 import {type PlannedWrite, checkParent, checkWrites, writeFiles} from '../lib/files.js'
 import type {McpFlags} from '../lib/inputs.js'
+import {isDnsLabel} from '../lib/k8s-values.js'
 import {type Kind, TOPIC_OF} from '../lib/kinds.js'
 import {isKeyLike} from '../lib/secrets.js'
 
@@ -17,6 +19,8 @@ const BEHAVIOUR_FLAGS = new Set([...Object.keys(applyFlags), 'create-yaml', 'kub
 /** Flags every deploy command shares: those of `kaos apply`, plus the ones that build a document. */
 export const deployFlags = {
   ...applyFlags,
+  // Upstream KAOS's spelling of NAME (its first word is a FILE): hidden, help shows NAME.
+  name: Flags.string({description: 'Name of the workload (upstream KAOS\'s spelling of NAME)', hidden: true}),
   'create-yaml': Flags.string({description: 'Save the kaos document(s) built from flags to this file (its folder must exist)'}),
   image: Flags.string({description: 'Container image (overrides the runtime default)'}),
   env: Flags.string({description: 'Environment variable KEY=VALUE (repeatable)', multiple: true}),
@@ -45,7 +49,7 @@ export const exposeFlags = {
  * applying command does (see ApplyingCommand).
  */
 export abstract class DeployCommand extends ApplyingCommand<typeof DeployCommand> {
-  static args = {name: Args.string({description: 'Name of the workload (when not using -f)'})}
+  static args = {name: Args.string({description: 'Name of the workload (when not using -f); a file here (upstream KAOS\'s form) is read as -f FILE'})}
   static flags = deployFlags
 
   protected abstract readonly kind: Kind
@@ -60,25 +64,26 @@ export abstract class DeployCommand extends ApplyingCommand<typeof DeployCommand
       import('../lib/inputs.js'),
       import('../lib/image/record.js'),
     ])
+    const {name, files} = nameAndFiles(args.name, flags.name, flags.file)
     let docs: AnyDoc[]
-    if (flags.file?.length) {
-      if (args.name) throw invalid('give either NAME with flags or -f FILE, not both', ['Put the name in the document\'s metadata.name.'])
+    if (files.length > 0) {
+      if (name) throw invalid('give either NAME with flags or -f FILE, not both', ['Put the name in the document\'s metadata.name.'])
       // Flags that build a document would be silently ignored next to -f: refuse them instead.
       const docFlags = Object.keys(flags).filter((k) => !BEHAVIOUR_FLAGS.has(k) && (flags as Record<string, unknown>)[k] !== undefined)
       if (docFlags.length > 0)
         throw invalid(`--${docFlags[0]} cannot be combined with -f: the document is the whole specification`, ['Put the setting in the document, or drop -f and give NAME with flags.'])
-      docs = readDocumentFiles(flags.file, {recursive: flags.recursive})
+      docs = readDocumentFiles(files, {recursive: flags.recursive})
       requireKind(docs, this.kind)
     } else if (flags.recursive) {
       throw invalid('-R reads the subfolders of -f FOLDER; give -f too')
-    } else if (!args.name && this.kind === 'MCPServer' && readBuildRecord(process.cwd())) {
+    } else if (!name && this.kind === 'MCPServer' && readBuildRecord(process.cwd())) {
       // No NAME and no -f in a folder `kaos mcp build` ran in: deploy the image it recorded.
       const record = readBuildRecord(process.cwd())!
       this.note(`deploying ${record.image} as "${record.name}" (from ${BUILD_RECORD})`)
       docs = [mcpServerFromBuildRecord(record, flags as McpFlags)]
     } else {
-      if (!args.name) throw invalid(`a NAME or -f FILE is required`, [`kaos ${TOPIC_OF[this.kind]} deploy NAME … or kaos ${TOPIC_OF[this.kind]} deploy -f FILE`])
-      docs = [await this.docFromFlags(args.name, flags as Record<string, unknown>)]
+      if (!name) throw invalid(`a NAME or -f FILE is required`, [`kaos ${TOPIC_OF[this.kind]} deploy NAME … or kaos ${TOPIC_OF[this.kind]} deploy -f FILE`])
+      docs = [await this.docFromFlags(name, flags as Record<string, unknown>)]
     }
     // Files are checked before anything is rendered or applied: a refusal leaves nothing behind.
     const saved = flags['create-yaml'] ? await planSavedDocuments(flags['create-yaml'], docs) : undefined
@@ -98,6 +103,40 @@ export abstract class DeployCommand extends ApplyingCommand<typeof DeployCommand
     this.note(`saved ${docs.length === 1 ? `${docs[0].kind} "${docs[0].metadata.name}"` : `${docs.length} documents`} to ${file.path}`)
     return file.path
   }
+}
+
+/**
+ * Whether the first word of a deploy is a file rather than a NAME. Upstream KAOS's deploy takes
+ * FILE there (`kaos mcp deploy mcpserver.yaml`). A NAME is a DNS-1123 label, so a word with a dot
+ * or a slash, or `-`, was never one: a .yaml/.yml/.json word, a path, or anything else that is not
+ * a label yet names a file or folder is read as -f. A label stays a NAME even where a file of
+ * that name exists, so an existing command line never changes meaning.
+ */
+export function isFileWord(word: string): boolean {
+  if (word === '-' || word.includes('/') || /\.(ya?ml|json)$/i.test(word)) return true
+  if (isDnsLabel(word)) return false
+  try {
+    const st = statSync(word)
+    return st.isFile() || st.isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** NAME from the first word or upstream's --name, and the files from -f plus a first word that is one. */
+export function nameAndFiles(word: string | undefined, nameFlag: string | undefined, fileFlags: string[] | undefined): {name?: string; files: string[]} {
+  const files = [...(fileFlags ?? [])]
+  let name = word
+  if (word !== undefined && isFileWord(word)) {
+    files.unshift(word)
+    name = undefined
+  }
+  if (nameFlag !== undefined) {
+    if (name !== undefined && name !== nameFlag)
+      throw invalid(`NAME "${name}" and --name "${nameFlag}" differ: give the name once`, ['--name is upstream KAOS\'s spelling of NAME; drop one of them.'])
+    name = nameFlag
+  }
+  return {name, files}
 }
 
 /** Whether a document carries a secret in clear (a literal API key), so its file is kept private. */

@@ -9,19 +9,33 @@ import {didYouMean} from '../lib/suggest.js'
 
 export const kaosNotFoundHook: Hook<'command_not_found'> = async function (opts) {
   const sep = opts.config.topicSeparator
-  const typed = opts.id.split(':').join(sep)
   // The oclif plugins kaos loads only for their own commands (src/bin.ts) count as commands too.
   const lazy = ['plugins', 'plugins install', 'plugins uninstall', 'plugins link', 'plugins update', 'plugins inspect', 'autocomplete']
   const ids = [...new Set([...opts.config.commandIDs.map((id) => id.split(':').join(sep)), ...lazy])]
-  const topics = opts.config.topics.map((t) => t.name.split(':').join(sep))
   const bin = opts.config.bin
-  let guesses = [didYouMean(typed, [...ids, ...topics])].filter((g): g is string => Boolean(g))
-  if (guesses.length === 0) {
+  // oclif joins every word before the first flag into the id, arguments included (`mcp deply
+  // calc`): the mistyped word is the first one that does not continue a topic, and the guess is
+  // made for it alone, among the commands and topics under the words before it.
+  const words = opts.id.split(':')
+  const parents = new Set(ids.flatMap((id) => id.split(sep).slice(0, -1).map((_, i, all) => all.slice(0, i + 1).join(sep))))
+  let known = 0
+  while (known < words.length - 1 && parents.has(words.slice(0, known + 1).join(sep))) known++
+  const prefix = words.slice(0, known)
+  const typed = words.slice(0, known + 1).join(sep)
+  const under = (id: string) => {
+    const parts = id.split(sep)
+    return parts.length > known && parts.slice(0, known).join(sep) === prefix.join(sep) ? parts[known] : undefined
+  }
+  const children = new Set(ids.map(under).filter((w): w is string => Boolean(w)))
+  const word = didYouMean(words[known], children)
+  let guesses = word ? [[...prefix, word].join(sep)] : []
+  if (guesses.length === 0 && known === 0) {
     // `kaos depoy`: the verb alone, under whichever topics have it.
-    const verb = didYouMean(typed.split(sep).pop()!, new Set(ids.map((id) => id.split(sep).pop()!)))
+    const verb = didYouMean(words[0], new Set(ids.map((id) => id.split(sep).pop()!)))
     if (verb) guesses = ids.filter((id) => id.split(sep).pop() === verb).slice(0, 3)
   }
-  const guess = guesses[0]
+  // Without a guess, the help of the topic the words before it name (`kaos mcp calc`: kaos mcp).
+  const guess = guesses[0] ?? (known > 0 ? prefix.join(sep) : undefined)
   const message = `"${bin} ${typed}" is not a ${bin} command.${guesses.length > 0 ? ` Did you mean ${guesses.map((g) => `"${bin} ${g}"`).join(' or ')}?` : ''}`
   const suggestions = [`Run \`${bin} --help\` to see the commands${guess ? `, or \`${bin} ${guess} --help\`` : ''}.`]
   if ((opts.argv ?? []).includes('--json')) {

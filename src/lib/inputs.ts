@@ -176,7 +176,9 @@ export interface McpFlags extends CommonWorkloadFlags, ExposeFlags {
 
 /** Build an MCPServer document from `kaos mcp deploy NAME --runtime …` flags. */
 export function mcpServerFromFlags(name: string, f: McpFlags): MCPServerDoc {
-  if (!f.runtime) throw invalid('--runtime is required when no -f file is given', ['For example: kaos mcp deploy NAME --runtime rawpython --params-file tools.py'])
+  // --image alone is the custom runtime, as upstream KAOS's `kaos mcp deploy --name N --image I` has it.
+  if (!f.runtime && f.image) f = {...f, runtime: 'custom'}
+  if (!f.runtime) throw invalid('--runtime is required when no -f file is given', ['For example: kaos mcp deploy NAME --runtime rawpython --params-file tools.py, or NAME --image IMAGE (your own server)'])
   if (f.params !== undefined && f['params-file']) throw invalid('--params and --params-file are mutually exclusive', ['Give one of them.'])
   let params = f.params
   if (f['params-file']) params = readInputFile(f['params-file'], '--params-file')
@@ -195,6 +197,7 @@ export interface AgentFlags extends CommonWorkloadFlags, ExposeFlags {
   peer?: string[]
   description?: string
   instructions?: string
+  'system-prompt'?: string
   'max-steps'?: number
 }
 
@@ -204,6 +207,7 @@ export function agentFromFlags(name: string, f: AgentFlags): AgentDoc {
   const config = {
     ...(f.description ? {description: f.description} : {}),
     ...(f.instructions ? {instructions: f.instructions} : {}),
+    ...(f['system-prompt'] ? {systemPrompt: f['system-prompt']} : {}),
     ...(f['max-steps'] ? {reasoningLoopMaxSteps: f['max-steps']} : {}),
   }
   const spec: Record<string, unknown> = {

@@ -42,6 +42,30 @@ describeOrSkip('the CLI surface', skip, () => {
     assert.equal(verb.error, '"kaos depoy" is not a kaos command. Did you mean "kaos agent deploy" or "kaos mcp deploy" or "kaos modelapi deploy"?')
   })
 
+  it('a mistyped command with arguments after it: the guess is for the mistyped word, the message quotes up to it', async () => {
+    const cases: Array<[string[], string, string]> = [
+      [['mcp', 'deply', 'calc'], 'kaos mcp deply', 'kaos mcp deploy'],
+      [['mcp', 'invok', 'calc', '--tool', 'add'], 'kaos mcp invok', 'kaos mcp invoke'],
+      [['mcp', 'lst', 'foo'], 'kaos mcp lst', 'kaos mcp list'],
+      [['agent', 'a2a', 'sned', 'helper', '-m', 'hi'], 'kaos agent a2a sned', 'kaos agent a2a send'],
+      [['mpc', 'list', 'foo'], 'kaos mpc', 'kaos mcp'],
+    ]
+    await Promise.all(cases.map(async ([argv, typed, guess]) => {
+      const r = await runCli(argv)
+      assert.equal(r.code, 2, argv.join(' '))
+      assert.equal(r.error, `"${typed}" is not a kaos command. Did you mean "${guess}"?`)
+      const j = await runCli([...argv, '--json'])
+      assert.equal(j.code, 2)
+      assert.deepEqual(JSON.parse(j.stdout).error.message, `"${typed}" is not a kaos command. Did you mean "${guess}"?`)
+    }))
+    const verb = await runCli(['depoy', 'calc'])
+    assert.equal(verb.error, '"kaos depoy" is not a kaos command. Did you mean "kaos agent deploy" or "kaos mcp deploy" or "kaos modelapi deploy"?')
+    // No guess for the word: the help of the topic before it.
+    const none = await runCli(['mcp', 'calc', 'x'])
+    assert.equal(none.error, '"kaos mcp calc" is not a kaos command.')
+    assert.deepEqual(none.suggestions, ['Run `kaos --help` to see the commands, or `kaos mcp --help`.'])
+  })
+
   it('on a terminal, with CI unset, an unknown command still never asks: it answers and exits 2 at once', async () => {
     const r = await onTerminal(['mcp', 'lst'])
     assert.equal(r.code, 2, r.out)

@@ -14,13 +14,14 @@ export default class AgentDeploy extends DeployCommand {
   static flags = {
     ...deployFlags,
     ...exposeFlags,
-    // Aliases: upstream KAOS's spellings (--modelapi, --mcp, --sub-agent), so its users' commands work.
-    'model-api': Flags.string({description: 'Name of the ModelAPI the agent calls', aliases: ['modelapi']}),
+    // Aliases: upstream KAOS's spellings (--modelapi/-m, --mcp, --sub-agent, --prompt/-p), so its users' commands work.
+    'model-api': Flags.string({char: 'm', description: 'Name of the ModelAPI the agent calls', aliases: ['modelapi']}),
     model: Flags.string({description: 'Model name to request from the model API'}),
     'mcp-server': Flags.string({description: 'MCP server the agent may use (repeatable)', multiple: true, aliases: ['mcp']}),
     peer: Flags.string({description: 'Peer agent this agent may call (repeatable)', multiple: true, aliases: ['sub-agent']}),
     description: Flags.string({description: 'Agent description (its card)'}),
     instructions: Flags.string({description: 'System instructions'}),
+    'system-prompt': Flags.string({char: 'p', description: 'System prompt (spec.config.systemPrompt)', aliases: ['prompt']}),
     'max-steps': Flags.integer({description: 'Reasoning loop step limit', min: 1}),
   }
 

@@ -19,8 +19,10 @@ export default class McpDeploy extends DeployCommand {
   static flags = {
     ...deployFlags,
     ...exposeFlags,
+    // -i and -p: upstream KAOS's short flags for --image and --params.
+    image: Flags.string({char: 'i', description: 'Container image (overrides the runtime default)'}),
     runtime: Flags.string({char: 'r', description: 'Runtime from the registry (see `kaos system runtimes`)'}),
-    params: Flags.string({description: "Runtime params (e.g. rawpython's Python code or YAML)"}),
+    params: Flags.string({char: 'p', description: "Runtime params (e.g. rawpython's Python code or YAML)"}),
     'params-file': Flags.string({description: 'Read the runtime params from a file'}),
     arg: Flags.string({
       description: "Argument for the server's command (repeatable); replaces the runtime's default arguments. A stdio server gets them after its executable",

@@ -39,7 +39,8 @@ Exit codes: 2 bad arguments (checked before the call, the schema is shown); 5 no
 
   static flags = {
     tool: Flags.string({char: 't', description: 'Tool to call (without it, the tools are listed)'}),
-    args: Flags.string({description: 'Arguments as a JSON object'}),
+    // -a: upstream KAOS's short flag for --args.
+    args: Flags.string({char: 'a', description: 'Arguments as a JSON object'}),
     arg: Flags.string({description: 'Argument KEY=VALUE, coerced by the input schema; KEY:=JSON for a JSON value (repeatable)', multiple: true}),
     'list-resources': Flags.boolean({description: 'List resources and resource templates'}),
     resource: Flags.string({description: 'Read the resource with this URI'}),

@@ -14,7 +14,8 @@ export default class ModelapiDeploy extends DeployCommand {
   static flags = {
     ...deployFlags,
     mode: Flags.string({description: 'Proxy (LiteLLM) or Hosted (Ollama)'}),
-    model: Flags.string({description: 'Model to expose (repeatable for Proxy)', multiple: true}),
+    // -m: upstream KAOS's short flag for --model.
+    model: Flags.string({char: 'm', description: 'Model to expose (repeatable for Proxy)', multiple: true}),
     provider: Flags.string({description: 'LiteLLM provider prefix, e.g. openai, anthropic'}),
     'api-base': Flags.string({description: 'Upstream API base URL'}),
     // --api-secret NAME:KEY: upstream KAOS's spelling (kaos samples deploy takes it too).

@@ -80,12 +80,18 @@ export function requireKind(docs: AnyDoc[], kind: Kind): void {
   throw invalid(`${other.kind} "${other.metadata.name}" cannot be deployed with \`kaos ${TOPIC_OF[kind]} deploy\``, [how])
 }
 
-/** `SECRET/KEY` (or `SECRET:KEY`) → a secretKeyRef; `what` names the flag in errors. */
-export function parseSecretKeyRef(ref: string, what: string): {secretKeyRef: {name: string; key: string}} {
+/**
+ * `SECRET/KEY` (or `SECRET:KEY`) → a secretKeyRef; `what` names the flag in errors, `alias` the
+ * other spelling the user may have typed (oclif does not say which one it was).
+ */
+export function parseSecretKeyRef(ref: string, what: string, alias?: string): {secretKeyRef: {name: string; key: string}} {
   const m = /^([a-z0-9][-a-z0-9.]*)[/:]([-._a-zA-Z0-9]+)$/.exec(ref)
   // `what` is a flag (`--api-key-secret`) or a flag with its key (`--secret-env NAME=`).
   const flag = what.endsWith('=') ? what : `${what} `
-  if (!m) throw invalid(`${flag}${ref}: expected SECRET/KEY (a Secret name and a key in it)`, [`For example ${flag}slack/bot-token`])
+  if (!m)
+    throw invalid(`${alias ? `${what} (or ${alias}) ` : flag}${ref}: expected SECRET/KEY or SECRET:KEY (a Secret name and a key in it)`, [
+      `For example ${flag}slack/bot-token${alias ? ` or ${alias} slack:bot-token` : ''}`,
+    ])
   return {secretKeyRef: {name: m[1], key: m[2]}}
 }
 
@@ -241,7 +247,7 @@ export function modelAPIFromFlags(name: string, f: ModelAPIFlags): ModelAPIDoc {
     spec = {mode, hostedConfig: {model: f.model[0]}}
   } else {
     let apiKey: unknown
-    if (f['api-key-secret']) apiKey = {valueFrom: parseSecretKeyRef(f['api-key-secret'], '--api-key-secret')}
+    if (f['api-key-secret']) apiKey = {valueFrom: parseSecretKeyRef(f['api-key-secret'], '--api-key-secret', '--api-secret')}
     spec = {
       mode,
       proxyConfig: {models: f.model, ...(f.provider ? {provider: f.provider} : {}), ...(f['api-base'] ? {apiBase: f['api-base']} : {}), ...(apiKey ? {apiKey} : {})},

@@ -31,6 +31,11 @@ describeConcurrent('upstream KAOS spellings of flags', skip, 6, (it) => {
     ok(r)
     const d = objects(r.stdout).find((o) => o.kind === 'Deployment')
     assert.deepEqual(envOf(d).MODEL_API_KEY, {secretKeyRef: {name: 'openai-creds', key: 'api-key'}})
+    // A malformed value: the error names both spellings and both separators.
+    const bad = await runCli(['modelapi', 'deploy', 'llm', '--mode', 'Proxy', '--model', 'gpt-4.1', '--api-secret', 'sec', '--dry-run'])
+    assert.equal(bad.code, 2)
+    assert.equal(bad.error, '--api-key-secret (or --api-secret) sec: expected SECRET/KEY or SECRET:KEY (a Secret name and a key in it)')
+    assert.deepEqual(bad.suggestions, ['For example --api-key-secret slack/bot-token or --api-secret slack:bot-token'])
   })
 
   it('help shows kaos spellings only', async () => {

@@ -74,6 +74,7 @@ export abstract class LogsCommand extends KaosCommand<typeof LogsCommand> {
     tail: Flags.integer({description: 'Lines of recent log to show per container', min: 0}),
     since: Flags.string({description: 'Only lines newer than this duration (e.g. 10m)'}),
     container: Flags.string({char: 'c', description: 'Only this container'}),
+    previous: Flags.boolean({char: 'p', description: 'The last run of each container that restarted (why a crash loop crashes)', exclusive: ['follow']}),
     prefix: Flags.boolean({description: 'Prefix each line with [pod/container]', default: true, allowNo: true}),
   }
 
@@ -99,6 +100,7 @@ export abstract class LogsCommand extends KaosCommand<typeof LogsCommand> {
         follow: flags.follow,
         tail: flags.tail,
         sinceSeconds,
+        previous: flags.previous,
         signal: ac.signal,
         onLine: (src, line) => {
           if (this.jsonEnabled()) lines.push({...src, line})

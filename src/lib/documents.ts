@@ -293,6 +293,8 @@ const sources = new WeakMap<object, string>()
 /** What parsing left out of a document and why (`status`, server metadata), for render's warnings. */
 const parseNotes = new WeakMap<object, string[]>()
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration'
+
 /** The warnings parsing recorded for a document (fields it dropped). */
 export function documentNotes(doc: AnyDoc): string[] {
   return parseNotes.get(doc) ?? []
@@ -325,7 +327,15 @@ export function parseDocument(raw: unknown, where: string, opts: {record?: boole
   }
   const rawMeta = (obj.metadata ?? {}) as Record<string, unknown>
   const dropped = rawMeta && typeof rawMeta === 'object' ? SERVER_METADATA.filter((k) => k in rawMeta) : []
-  const metaIn = dropped.length > 0 ? Object.fromEntries(Object.entries(rawMeta).filter(([k]) => !(dropped as readonly string[]).includes(k))) : rawMeta
+  let metaIn = dropped.length > 0 ? Object.fromEntries(Object.entries(rawMeta).filter(([k]) => !(dropped as readonly string[]).includes(k))) : rawMeta
+  // kubectl's copy of the object it last applied (a `kubectl get -o yaml` export): not the user's
+  // annotation, and a second copy of the document on every object kaos renders.
+  const annotations = metaIn?.annotations as Record<string, unknown> | undefined
+  const lastApplied = annotations && typeof annotations === 'object' && LAST_APPLIED in annotations
+  if (lastApplied) {
+    const {[LAST_APPLIED]: _copy, ...rest} = annotations
+    metaIn = {...metaIn, annotations: rest}
+  }
   const specIn = obj.spec ?? {}
   const specSchema = specSchemas[kind as keyof typeof specSchemas]
   const meta = MetadataSchema.safeParse(metaIn)
@@ -344,6 +354,7 @@ export function parseDocument(raw: unknown, where: string, opts: {record?: boole
   const notes = [
     ...('status' in obj ? [`${name}: status ignored: it is state the cluster observed, not configuration; kaos reads live state (kaos agent status, kaos system status)`] : []),
     ...(dropped.length > 0 ? [`${name}: metadata.${dropped.join(', metadata.')} ignored: written by the API server (or an operator) for the object it came from`] : []),
+    ...(lastApplied ? [`${name}: the ${LAST_APPLIED} annotation ignored: kubectl's copy of the object it came from`] : []),
   ]
   if (notes.length > 0) parseNotes.set(doc, notes)
   return doc

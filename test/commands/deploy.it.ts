@@ -383,6 +383,28 @@ describeOrSkip('wait diagnostics (kwok failure stages)', skip, function () {
     assert.ok(Array.isArray(err.data.problem.logs))
   })
 
+  it('logs --previous shows the run before the last restart (why it crashed); a workload that never restarted says so', async () => {
+    const ok = (r: CliResult) => assert.equal(r.code, 0, r.stderr)
+    ok(await kaos(['mcp', 'deploy', 'prev', '--runtime', 'custom', '--image', 'registry.example.com/prev:1', '--skip-image-check', '-n', ns]))
+    // The pod runner runs this instead of the image: a line naming the run, then a crash.
+    const cmd = ['python3', '-c', 'import os,sys; print("crashing run", os.getpid(), flush=True); sys.exit(3)']
+    kubectl('patch', 'deployment', 'mcpserver-prev', '-n', ns, '--type', 'merge', '-p', JSON.stringify({spec: {template: {metadata: {annotations: {'kaos.tools/test-command': JSON.stringify(cmd)}}}}}))
+    const restarts = () => Number(kubectl('get', 'pods', '-n', ns, '-l', 'mcpserver=prev', '-o', 'jsonpath={.items[*].status.containerStatuses[0].restartCount}').split(' ').map(Number).reduce((a, b) => Math.max(a, b), 0))
+    for (let i = 0; i < 300 && restarts() < 1; i++) await new Promise((r) => setTimeout(r, 200))
+    assert.ok(restarts() >= 1, 'the container restarted')
+    const r = await kaos(['mcp', 'logs', 'prev', '-n', ns, '--previous'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^\[mcpserver-prev-[a-z0-9-]+\/mcp-server\] crashing run \d+$/m)
+    const both = await kaos(['mcp', 'logs', 'prev', '-n', ns, '-p', '-f'])
+    assert.equal(both.code, 2)
+    assert.match(both.error ?? '', /--follow|--previous/)
+    ok(await kaos(['mcp', 'deploy', 'steady', '--runtime', 'rawpython', '--params', 'def one() -> int:\n    return 1\n', '-n', ns, '--wait']))
+    const none = await kaos(['mcp', 'logs', 'steady', '-n', ns, '--previous'])
+    assert.equal(none.code, 0, none.stderr)
+    assert.equal(none.stdout, '')
+    assert.match(none.stderr, /no container has restarted: there is no previous run to show/)
+  })
+
   it('a pod that never gets Ready times out (exit 4) and names the failing probe', async () => {
     const r = await kaos(['mcp', 'deploy', 'slow', '--runtime', 'custom', '--image', 'kaos-test.invalid/never-ready:1', '-n', ns, '--wait', '--timeout', '8s'])
     assert.equal(r.code, 4, r.stderr)

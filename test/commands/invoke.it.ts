@@ -207,6 +207,7 @@ describeOrSkip('kaos mcp invoke: rawpython through the port-forward', skip, () =
     } while (/no pods exist/.test(r.error ?? '') && Date.now() < deadline)
     assert.equal(r.code, 5, r.stderr)
     assert.match(r.error ?? '', /^MCPServer "never" in namespace "\S+" has no Ready pod to forward to: pod mcpserver-never-\S+: /)
+    assert.match(r.suggestions[0], new RegExp(`see why: kaos mcp logs never -n ${ns} \\(--previous for a container that crashed\\)$`))
   })
 })
 

@@ -9,6 +9,8 @@ export interface LogOptions {
   follow?: boolean
   tail?: number
   sinceSeconds?: number
+  /** The last run of each container that has restarted (a crash loop's cause), not the current one. */
+  previous?: boolean
   signal: AbortSignal
   onLine: (source: {pod: string; container: string}, line: string) => void
   onNote?: (message: string) => void
@@ -19,14 +21,15 @@ function containersOf(pod: any, only?: string): string[] {
   return only ? names.filter((n) => n === only) : names
 }
 
-function started(pod: any, container: string): boolean {
+function started(pod: any, container: string, previous?: boolean): boolean {
   const cs = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((c: any) => c.name === container)
+  if (previous) return Boolean(cs?.lastState?.terminated)
   return Boolean(cs && (cs.state?.running || cs.state?.terminated || cs.lastState?.terminated))
 }
 
 async function streamOne(cluster: Cluster, pod: string, container: string, o: LogOptions): Promise<void> {
   const res = await cluster.open('GET', objectPath('Pod', pod, o.namespace, 'log'), {
-    query: {container, follow: o.follow || undefined, tailLines: o.tail, sinceSeconds: o.sinceSeconds, timestamps: undefined},
+    query: {container, follow: o.follow || undefined, previous: o.previous || undefined, tailLines: o.tail, sinceSeconds: o.sinceSeconds, timestamps: undefined},
     signal: o.signal,
     // A followed log may be quiet for hours; Ctrl-C (the signal) ends it.
     ...(o.follow ? {idleTimeoutMs: 0} : {}),
@@ -67,7 +70,7 @@ export async function workloadLogs(cluster: Cluster, o: LogOptions): Promise<num
   const startPod = (pod: any) => {
     for (const c of containersOf(pod, o.container)) {
       const key = `${pod.metadata.name}/${c}`
-      if (streaming.has(key) || !started(pod, c)) continue
+      if (streaming.has(key) || !started(pod, c, o.previous)) continue
       streaming.add(key)
       tasks.push(streamOne(cluster, pod.metadata.name, c, o).catch((e) => o.onNote?.(`${key}: ${(e as Error).message}`)))
     }
@@ -75,6 +78,7 @@ export async function workloadLogs(cluster: Cluster, o: LogOptions): Promise<num
   if (!o.follow) {
     const pods = await cluster.request<{items: any[]}>('GET', collectionPath('Pod', o.namespace), {query: {labelSelector: o.selector}})
     for (const p of pods.items) startPod(p)
+    if (o.previous && tasks.length === 0 && pods.items.length > 0) o.onNote?.(`no container${o.container ? ` named ${o.container}` : ''} has restarted: there is no previous run to show`)
     await Promise.all(tasks)
     return pods.items.length
   }

@@ -9,7 +9,7 @@
  */
 import net from 'node:net'
 
-import type {Kind} from '../kinds.js'
+import {type Kind, TOPIC_OF} from '../kinds.js'
 import {ExitCode, KaosError} from '../errors.js'
 import {objectName} from '../names.js'
 import type {Cluster} from './client.js'
@@ -31,6 +31,8 @@ export interface ForwardOptions {
   service: string
   /** What the Service serves, for messages: `MCPServer "calc"`. */
   what?: string
+  /** Where its pods' story is told: `kaos mcp logs calc -n tools`. */
+  logsCommand?: string
   /** Local port (default: a free one). */
   localPort?: number
   /** Service port to forward (default: the first, or the one named `http`). */
@@ -161,7 +163,7 @@ export class PortForwarder {
       throw new KaosError(`${this.what} in namespace "${ns}" has no Ready pod to forward to: ${notReadySummary(all)}`, {
         exit: ExitCode.WORKLOAD_FAILED,
         code: 'NO_READY_POD',
-        suggestions: ['Wait for it (deploy with --wait), or look at `kubectl get pods` and the pod logs.'],
+        suggestions: [`Wait for it (deploy with --wait), or see why: ${this.opts.logsCommand ?? `kubectl get pods -n ${ns} -l ${this.selector}`} (--previous for a container that crashed)`],
         data: {pods: all.map((p) => ({name: p.metadata?.name, phase: p.status?.phase, ready: isPodReady(p)}))},
       })
     }
@@ -384,5 +386,6 @@ export async function forwardWorkload(
   namespace: string,
   opts: {localPort?: number; log?: (m: string) => void; deployment?: any; pod?: string} = {},
 ): Promise<PortForwarder> {
-  return PortForwarder.open(cluster, {namespace, service: objectName(kind, name), what: `${kind} "${name}"`, localPort: opts.localPort, log: opts.log, pod: opts.pod})
+  const logsCommand = `kaos ${TOPIC_OF[kind]} logs ${name} -n ${namespace}`
+  return PortForwarder.open(cluster, {namespace, service: objectName(kind, name), what: `${kind} "${name}"`, logsCommand, localPort: opts.localPort, log: opts.log, pod: opts.pod})
 }

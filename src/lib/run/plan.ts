@@ -121,7 +121,7 @@ export function planProject(dirIn: string, opts: RunOptions): RunPlan {
     }
   }
   // TypeScript (or JavaScript): its own build, then `node <main>`, as its image does.
-  if (!existsSync(join(dir, 'node_modules'))) throw invalid(`${dir} has no node_modules: its dependencies are not installed`, [`Run \`npm install\` in ${dirIn} first.`])
+  if (!existsSync(join(dir, 'node_modules'))) throw invalid(`${dir} has no node_modules: its dependencies are not installed`, [`Run \`npm install\` in ${dirIn === '.' ? 'this folder' : dirIn} first.`])
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {scripts?: Record<string, string>}
   const main = info.main ?? 'dist/server.js'
   if (!pkg.scripts?.build && !existsSync(join(dir, main)))

@@ -7,7 +7,7 @@ import {Cluster} from './cluster/client.js'
 import {createNamespace, missingNamespaces} from './cluster/namespaces.js'
 import {type ObjectRef, deleteObject} from './cluster/objects.js'
 import {inventoryCandidates, listPruneCandidates, prunable} from './cluster/prune.js'
-import {checkReferences} from './cluster/references.js'
+import {checkReferences, missingReference, referencedConfig} from './cluster/references.js'
 import {clusterRegistrySource} from './cluster/registry-configmap.js'
 import {type WaitResult, waitForDeployments} from './cluster/wait.js'
 import {checkGatewayServices, readStoredCatalog} from './catalog-store.js'
@@ -212,6 +212,13 @@ export async function deploy(docs: AnyDoc[], opts: DeployOptions, hooks: DeployH
     // What the API server would refuse is refused here, before anything is written.
     checkRenderedObjects(objects, docs)
     warnings.push(...rendered.warnings)
+    // A namespace that does not exist yet holds nothing: what its pods reference must come from
+    // the input. Known without asking, so refused before any namespace is created (or dry-run).
+    if (!opts.skipSecretCheck && missing.length > 0) {
+      const fresh = new Set(missing)
+      const unmet = referencedConfig(objects).find((r) => fresh.has(r.namespace))
+      if (unmet) throw missingReference(unmet, true)
+    }
     if (!dryRun && missing.length > 0) {
       await Promise.all(
         missing.map(async (ns) => {

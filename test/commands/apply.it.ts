@@ -128,4 +128,24 @@ describeOrSkip('kaos apply -f / delete -f on the real API server', skip, functio
     json(await kaos(['apply', '-f', noNs, '-n', n, '--create-namespace', '--wait', '--json']))
     assert.deepEqual(deploymentsIn(n), ['deployment.apps/mcpserver-calc'])
   })
+
+  it('a Secret referenced in a namespace that does not exist yet: exit 8 before any namespace is created, dry run or not', async () => {
+    const n = ns('apply-newsecret')
+    const file = join(tempDir(), 'llm.yaml')
+    writeFileSync(
+      file,
+      `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${n}}\n---\napiVersion: kaos.tools/v1alpha1\nkind: ModelAPI\nmetadata: {name: llm, namespace: ${n}}\nspec:\n  mode: Proxy\n  proxyConfig:\n    models: [gpt-4o]\n    provider: openai\n    apiKey: {valueFrom: {secretKeyRef: {name: llm-creds, key: api-key}}}\n`,
+    )
+    for (const args of [['--dry-run=server'], []]) {
+      const r = await kaos(['apply', '-f', file, ...args])
+      assert.equal(r.code, 8, `${args}: ${r.stderr}`)
+      assert.match(r.error!, new RegExp(`^Secret "llm-creds" in namespace "${n}" does not exist \\(needed by modelapi-llm/\\S+ env \\S+\\); nor does the namespace yet$`))
+      assert.match(r.suggestions[0], new RegExp(`^Create both first \\(kubectl create namespace ${n}, then kubectl create secret generic llm-creds -n ${n} `))
+      assert.ok(!namespaceExists(n), 'no namespace left behind')
+    }
+    // Made as the suggestion says, the same file goes through.
+    kubectl('create', 'namespace', n)
+    kubectl('create', 'secret', 'generic', 'llm-creds', '-n', n, '--from-literal=api-key=sk-test')
+    json(await kaos(['apply', '-f', file, '--dry-run=server', '--json']))
+  })
 })

@@ -45,6 +45,20 @@ export function referencedConfig(objects: KubernetesObject[]): Ref[] {
   return refs.filter((r) => !created.has(`${r.kind}/${r.namespace}/${r.name}`))
 }
 
+/** A referenced Secret or ConfigMap that is not there: exit 8 with the commands that make it. */
+export function missingReference(r: Ref, newNamespace = false): KaosError {
+  const create = `kubectl create ${r.kind.toLowerCase()} ${r.kind === 'Secret' ? 'generic ' : ''}${r.name} -n ${r.namespace} --from-literal=…`
+  return new KaosError(`${r.kind} "${r.name}" in namespace "${r.namespace}" does not exist (needed by ${r.usedBy})${newNamespace ? '; nor does the namespace yet' : ''}`, {
+    exit: ExitCode.NOT_FOUND,
+    suggestions: [
+      newNamespace
+        ? `Create both first (kubectl create namespace ${r.namespace}, then ${create}), or pass --skip-secret-check.`
+        : `Create it first (${create}), or pass --skip-secret-check.`,
+    ],
+    data: r,
+  })
+}
+
 /**
  * Check that referenced Secrets/ConfigMaps and keys exist, and that runtimes' requiredEnv are
  * provided by envFrom sources when not set directly. Missing → exit 8 with the reference.
@@ -63,12 +77,7 @@ export async function checkReferences(cluster: Cluster, objects: KubernetesObjec
     await Promise.all(refs.map((r) => fetch(r)))
     for (const r of refs) {
       const data = await fetch(r)
-      if (!data)
-        throw new KaosError(`${r.kind} "${r.name}" in namespace "${r.namespace}" does not exist (needed by ${r.usedBy})`, {
-          exit: ExitCode.NOT_FOUND,
-          suggestions: [`Create it first (kubectl create ${r.kind.toLowerCase()} ${r.kind === 'Secret' ? 'generic ' : ''}${r.name} -n ${r.namespace} --from-literal=…), or pass --skip-secret-check.`],
-          data: r,
-        })
+      if (!data) throw missingReference(r)
       if (r.key && !(r.key in data))
         throw new KaosError(`${r.kind} "${r.name}" in namespace "${r.namespace}" has no key "${r.key}" (needed by ${r.usedBy})`, {
           exit: ExitCode.NOT_FOUND,

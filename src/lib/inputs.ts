@@ -230,6 +230,8 @@ export function agentFromFlags(name: string, f: AgentFlags): AgentDoc {
 
 export interface ModelAPIFlags extends CommonWorkloadFlags {
   mode?: string
+  /** Upstream KAOS's --backend: litellm (Proxy) or ollama (Hosted). */
+  backend?: string
   model?: string[]
   provider?: string
   'api-base'?: string
@@ -238,8 +240,12 @@ export interface ModelAPIFlags extends CommonWorkloadFlags {
 
 /** Build a ModelAPI document from flags. */
 export function modelAPIFromFlags(name: string, f: ModelAPIFlags): ModelAPIDoc {
-  const mode = f.mode?.toLowerCase() === 'hosted' ? 'Hosted' : f.mode?.toLowerCase() === 'proxy' ? 'Proxy' : undefined
-  if (!mode) throw invalid(`--mode must be Proxy or Hosted${f.mode ? ` (got "${f.mode}")` : ''}`, ['For example: kaos modelapi deploy llm --mode Proxy --model gpt-4o --provider openai'])
+  const given = f.mode ?? (f.backend === 'litellm' ? 'Proxy' : f.backend === 'ollama' ? 'Hosted' : undefined)
+  const mode = given?.toLowerCase() === 'hosted' ? 'Hosted' : given?.toLowerCase() === 'proxy' ? 'Proxy' : undefined
+  if (!mode)
+    throw invalid(`--mode must be Proxy or Hosted${f.mode ? ` (got "${f.mode}")` : ''}`, [
+      'For example: kaos modelapi deploy llm --mode Proxy --model gpt-4o --provider openai (upstream KAOS\'s --backend litellm|ollama works too)',
+    ])
   if (!f.model?.length) throw invalid('--model is required', ['Proxy: one --model per model to expose; Hosted: the Ollama model to pull.'])
   let spec: Record<string, unknown>
   if (mode === 'Hosted') {

@@ -188,6 +188,15 @@ describeConcurrent('upstream KAOS deploy command lines', skip, 6, (it) => {
     const apiShort = await runCli(['modelapi', 'deploy', '--name', 'local', '--mode', 'Hosted', '-m', 'smollm2:135m', '--dry-run'])
     ok(apiShort)
     assert.equal(apiShort.stdout, (await runCli(['modelapi', 'deploy', 'local', '--mode', 'Hosted', '--model', 'smollm2:135m', '--dry-run'])).stdout)
+    // Upstream's --backend (-b) is --mode: ollama is Hosted, litellm is Proxy; not both.
+    assert.equal((await runCli(['modelapi', 'deploy', '--name', 'local', '-b', 'ollama', '-m', 'smollm2:135m', '--dry-run'])).stdout, apiShort.stdout)
+    const proxy = await runCli(['modelapi', 'deploy', '--name', 'my-api', '--backend', 'litellm', '--model', 'gpt-4', '--dry-run'])
+    assert.equal(proxy.stdout, (await runCli(['modelapi', 'deploy', 'my-api', '--mode', 'Proxy', '--model', 'gpt-4', '--dry-run'])).stdout)
+    const both = await runCli(['modelapi', 'deploy', 'x', '--backend', 'litellm', '--mode', 'Hosted', '--model', 'm', '--dry-run'])
+    assert.equal(both.code, 2)
+    const neither = await runCli(['modelapi', 'deploy', 'x', '--model', 'm', '--dry-run'])
+    assert.equal(neither.code, 2)
+    assert.match(neither.suggestions[0], /--backend litellm\|ollama works too/)
     // -a is --args: the JSON is checked before any connection.
     const invoke = await runCli(['mcp', 'invoke', 'calc', '-t', 'add', '-a', '{"a": 1'])
     assert.equal(invoke.code, 2)

@@ -14,6 +14,8 @@ export default class ModelapiDeploy extends DeployCommand {
   static flags = {
     ...deployFlags,
     mode: Flags.string({description: 'Proxy (LiteLLM) or Hosted (Ollama)'}),
+    // Upstream KAOS's spelling of --mode: litellm is Proxy, ollama is Hosted.
+    backend: Flags.string({char: 'b', hidden: true, options: ['litellm', 'ollama'], exclusive: ['mode']}),
     // -m: upstream KAOS's short flag for --model.
     model: Flags.string({char: 'm', description: 'Model to expose (repeatable for Proxy)', multiple: true}),
     provider: Flags.string({description: 'LiteLLM provider prefix, e.g. openai, anthropic'}),

@@ -44,6 +44,8 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
 
   protected flags!: KaosFlags<T>
   protected args!: KaosArgs<T>
+  /** Every positional word, for commands that take several (`strict = false`). */
+  protected positional: string[] = []
   /** kaos's config files (`.kaos-config.yaml`, ~/.config/kaos/config.yaml), when there are any. */
   protected kaosConfig?: Config
   /** The flags this run took from the config files, for messages about their values. */
@@ -62,7 +64,7 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     // oclif would otherwise fill a missing positional argument from piped stdin; kaos reads
     // stdin only where asked (`-f -`), and must never block on it in CI.
     const args0 = Object.fromEntries(Object.entries(this.ctor.args ?? {}).map(([k, a]) => [k, {...a, ignoreStdin: true}]))
-    const {args, flags, metadata} = await this.parse({
+    const {args, argv, flags, metadata} = await this.parse({
       args: args0,
       baseFlags: (super.ctor as typeof KaosCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -71,6 +73,7 @@ export abstract class KaosCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as KaosFlags<T>
     this.args = args as KaosArgs<T>
+    this.positional = argv as string[]
     if ((this.ctor as unknown as typeof KaosCommand).readsConfig) {
       this.kaosConfig = await loadConfig()
       if (this.kaosConfig) this.applyConfig(this.kaosConfig, metadata as {flags?: Record<string, {setFromDefault?: boolean}>})

@@ -17,6 +17,19 @@ export const kaosNotFoundHook: Hook<'command_not_found'> = async function (opts)
   // calc`): the mistyped word is the first one that does not continue a topic, and the guess is
   // made for it alone, among the commands and topics under the words before it.
   const words = opts.id.split(':')
+  // oclif also joins the words after a command that takes no arguments (`mcp endpoints extra`).
+  const command = [...words.keys()].reverse().map((i) => words.slice(0, i).join(sep)).find((id) => id && ids.includes(id))
+  const fail = (message: string, suggestions: string[]): never => {
+    if ((opts.argv ?? []).includes('--json')) {
+      process.stdout.write(`${JSON.stringify({error: {code: 'INVALID_INPUT', exit: ExitCode.INVALID_INPUT, message, suggestions}}, null, 2)}\n`)
+      this.exit(ExitCode.INVALID_INPUT)
+    }
+    throw new Errors.CLIError(message, {exit: ExitCode.INVALID_INPUT, suggestions})
+  }
+  if (command) {
+    const extra = words.slice(command.split(sep).length)
+    fail(`"${bin} ${command}" takes no arguments (got ${extra.map((w) => JSON.stringify(w)).join(' ')})`, [`See \`${bin} ${command} --help\` for its flags.`])
+  }
   const parents = new Set(ids.flatMap((id) => id.split(sep).slice(0, -1).map((_, i, all) => all.slice(0, i + 1).join(sep))))
   let known = 0
   while (known < words.length - 1 && parents.has(words.slice(0, known + 1).join(sep))) known++
@@ -37,10 +50,5 @@ export const kaosNotFoundHook: Hook<'command_not_found'> = async function (opts)
   // Without a guess, the help of the topic the words before it name (`kaos mcp calc`: kaos mcp).
   const guess = guesses[0] ?? (known > 0 ? prefix.join(sep) : undefined)
   const message = `"${bin} ${typed}" is not a ${bin} command.${guesses.length > 0 ? ` Did you mean ${guesses.map((g) => `"${bin} ${g}"`).join(' or ')}?` : ''}`
-  const suggestions = [`Run \`${bin} --help\` to see the commands${guess ? `, or \`${bin} ${guess} --help\`` : ''}.`]
-  if ((opts.argv ?? []).includes('--json')) {
-    process.stdout.write(`${JSON.stringify({error: {code: 'INVALID_INPUT', exit: ExitCode.INVALID_INPUT, message, suggestions}}, null, 2)}\n`)
-    this.exit(ExitCode.INVALID_INPUT)
-  }
-  throw new Errors.CLIError(message, {exit: ExitCode.INVALID_INPUT, suggestions})
+  fail(message, [`Run \`${bin} --help\` to see the commands${guess ? `, or \`${bin} ${guess} --help\`` : ''}.`])
 }

@@ -4,11 +4,20 @@ import * as Flags from '@oclif/core/flags'
 import {KaosCommand} from './base-command.js'
 import type {KaosDoc, Kind} from '../lib/documents.js'
 import {parseDuration} from '../lib/duration.js'
+import {invalid} from '../lib/errors.js'
+import {DNS_LABEL_TEXT, isDnsLabel} from '../lib/k8s-values.js'
+import {TOPIC_OF} from '../lib/kinds.js'
 import {table} from './format/table.js'
 import {KIND_INFO, selectorLabels} from '../lib/names.js'
 import type {WorkloadDetail, WorkloadSummary} from '../lib/workloads.js'
 
 const TYPE_HEADER: Record<Kind, string> = {MCPServer: 'RUNTIME', Agent: 'MODELAPI', ModelAPI: 'MODE'}
+
+/** A workload NAME as typed: a DNS-1123 label, checked before it reaches an API path or selector. */
+function checkName(kind: Kind, name: string): string {
+  if (!isDnsLabel(name)) throw invalid(`NAME "${name}" ${DNS_LABEL_TEXT}`, [`List the ${kind}s with \`kaos ${TOPIC_OF[kind]} list -A\`.`])
+  return name
+}
 
 function selectorText(kind: Kind, name: string): string {
   return Object.entries(selectorLabels(kind, name))
@@ -57,9 +66,10 @@ export abstract class GetCommand extends KaosCommand<typeof GetCommand> {
 
   /** The stored document with live status, as `kubectl get -o yaml` shows an object. */
   async run(): Promise<Partial<KaosDoc> & {status: WorkloadDetail['status']}> {
+    const name = checkName(this.kind, this.args.name)
     const cluster = await this.connect()
     const {getWorkload} = await import('../lib/workloads.js')
-    const detail = await getWorkload(cluster, this.kind, this.args.name, cluster.namespace)
+    const detail = await getWorkload(cluster, this.kind, name, cluster.namespace)
     const out = {...detail.document, status: detail.status}
     if (!this.jsonEnabled()) await this.printStructured(out, this.flags.output as 'json' | 'yaml')
     return out
@@ -83,6 +93,7 @@ export abstract class LogsCommand extends KaosCommand<typeof LogsCommand> {
   async run(): Promise<{lines: Array<{pod: string; container: string; line: string}>}> {
     const {flags} = this
     const sinceSeconds = flags.since ? Math.max(1, Math.round(parseDuration(flags.since, '--since') / 1000)) : undefined
+    checkName(this.kind, this.args.name)
     const cluster = await this.connect()
     const {getDeployment} = await import('../lib/workloads.js')
     const {workloadLogs} = await import('../lib/cluster/logs.js')
@@ -116,29 +127,34 @@ export abstract class LogsCommand extends KaosCommand<typeof LogsCommand> {
   }
 }
 
-/** `kaos <kind> delete NAME`: every object of the workload, nothing orphaned. */
+/** `kaos <kind> delete NAME…`: every object of each workload, nothing orphaned. */
 export abstract class DeleteCommand extends KaosCommand<typeof DeleteCommand> {
-  static args = {name: Args.string({description: 'Workload name', required: true})}
+  static args = {name: Args.string({description: 'Workload name (several may be given, as with kubectl delete)', required: true})}
+  // NAME…: kubectl deletes several objects in one call; oclif collects the rest into `positional`.
+  static strict = false
   static flags = {
-    wait: Flags.boolean({description: 'Wait until the Deployment and its pods are gone'}),
+    wait: Flags.boolean({description: 'Wait until the Deployments and their pods are gone'}),
     timeout: Flags.string({description: 'How long the whole delete may take, --wait included', default: '2m'}),
-    'ignore-not-found': Flags.boolean({description: 'Succeed when the workload does not exist'}),
+    'ignore-not-found': Flags.boolean({description: 'Succeed when a workload does not exist'}),
   }
 
   protected abstract readonly kind: Kind
 
   async run(): Promise<{deleted: Array<{kind: string; name: string; namespace?: string}>}> {
+    const names = [...new Set(this.positional)].map((n) => checkName(this.kind, n))
     const timeoutMs = parseDuration(this.flags.timeout)
     const cluster = await this.connect({deadline: AbortSignal.timeout(timeoutMs + 2000)})
-    const {deleteWorkload} = await import('../lib/workloads.js')
-    const deleted = await deleteWorkload(cluster, this.kind, this.args.name, cluster.namespace, {
+    const {deleteWorkloads} = await import('../lib/workloads.js')
+    // One layer: none of them is asked to wait for another. A missing one (without
+    // --ignore-not-found) stops the command before anything is deleted.
+    const {deleted, notFound} = await deleteWorkloads(cluster, [names.map((name) => ({kind: this.kind, name, namespace: cluster.namespace}))], {
       wait: this.flags.wait,
       timeoutMs,
       ignoreNotFound: this.flags['ignore-not-found'],
     })
     if (!this.jsonEnabled()) {
       for (const o of deleted) this.log(`${o.kind.toLowerCase()}/${o.name} deleted`)
-      if (deleted.length === 0) this.log(`${this.kind} ${this.args.name} was not there`)
+      for (const w of notFound) this.log(`${this.kind} ${w.name} was not there`)
     }
     return {deleted}
   }

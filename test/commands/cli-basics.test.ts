@@ -73,6 +73,19 @@ describeOrSkip('the CLI surface', skip, () => {
     assert.doesNotMatch(r.out, /\(y\/n\)|\? \(Y\/n\)/i)
   })
 
+  it('words after a command that takes none, and a workload NAME that is no DNS label: exit 2 before any connection', async () => {
+    const extra = await runCli(['mcp', 'endpoints', 'a/b'])
+    assert.equal(extra.code, 2)
+    assert.equal(extra.error, '"kaos mcp endpoints" takes no arguments (got "a/b")')
+    const j = await runCli(['system', 'status', 'x', 'y', '--json'])
+    assert.equal(JSON.parse(j.stdout).error.message, '"kaos system status" takes no arguments (got "x" "y")')
+    for (const args of [['mcp', 'get', 'a/b'], ['agent', 'logs', 'A_b'], ['modelapi', 'delete', 'ok', 'a/b']]) {
+      const r = await runCli(args)
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.error!, /^NAME "(a\/b|A_b)" must be a DNS-1123 label/)
+    }
+  })
+
   it('a mistyped flag gets a did-you-mean (exit 2)', async () => {
     const r = await runCli(['mcp', 'list', '--namespce', 'x'])
     assert.equal(r.code, 2)

@@ -123,6 +123,24 @@ describeOrSkip('deploy against the real API server', skip, function () {
     assert.equal((await kaos(['mcp', 'delete', 'calc', '-n', ns, '--ignore-not-found'])).code, 0)
   })
 
+  it('delete takes several names, as kubectl does: one missing stops it before anything is deleted; an invalid name is exit 2', async () => {
+    const params = ['--runtime', 'rawpython', '--params', 'def one() -> int:\n    return 1\n', '-n', ns]
+    await Promise.all(['del-a', 'del-b'].map(async (n) => assert.equal((await kaos(['mcp', 'deploy', n, ...params])).code, 0)))
+    const missing = await kaos(['mcp', 'delete', 'del-a', 'del-nope', 'del-b', '-n', ns])
+    assert.equal(missing.code, 8)
+    assert.equal(missing.error, `MCPServer "del-nope" not found in namespace "${ns}" (nothing was deleted)`)
+    assert.equal(kubectl('get', 'deploy', '-n', ns, 'mcpserver-del-a', 'mcpserver-del-b', '-o', 'name').split('\n').filter(Boolean).length, 2)
+    const bad = await kaos(['mcp', 'delete', 'del-a', 'a/b', '-n', ns])
+    assert.equal(bad.code, 2)
+    assert.match(bad.error!, /^NAME "a\/b" must be a DNS-1123 label/)
+    const both = await kaos(['mcp', 'delete', 'del-a', 'del-b', 'del-nope', '-n', ns, '--ignore-not-found', '--wait'])
+    assert.equal(both.code, 0, both.stderr)
+    assert.match(both.stdout, /^deployment\/mcpserver-del-a deleted$/m)
+    assert.match(both.stdout, /^deployment\/mcpserver-del-b deleted$/m)
+    assert.match(both.stdout, /^MCPServer del-nope was not there$/m)
+    assert.deepEqual([...(await objectsOf(ns, 'del-a')), ...(await objectsOf(ns, 'del-b'))], [])
+  })
+
   it('ModelAPI: prunes the Secret a literal key created once the key comes from a Secret ref', async () => {
     kubectl('create', 'secret', 'generic', 'openai', '-n', ns, '--from-literal=api-key=sk-test')
     const literal = json(await kaos(['modelapi', 'deploy', 'llm', '--mode', 'Proxy', '--model', 'gpt-4o', '--provider', 'openai', '-n', ns, '--json', '--dry-run=none'].concat([]), {}).then((r) => r))

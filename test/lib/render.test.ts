@@ -335,6 +335,18 @@ spec:
 ${spec}`
 
 describe('serving: replicas, sessions, shutdown', () => {
+  it('replicas of a runtime that writes to its own disk (memory): a warning that they do not share it, unless the document mounts a volume there', () => {
+    const memory = (extra = '') => `apiVersion: kaos.tools/v1alpha1\nkind: MCPServer\nmetadata: {name: mem}\nspec:\n  runtime: memory\n  replicas: 2\n${extra}`
+    const own = renderText(memory()).warnings.filter((w) => w.includes('own disk'))
+    assert.deepEqual(own, [
+      'MCPServer "mem": runtime "memory" keeps its data in /data on each pod\'s own disk (an emptyDir): the 2 replicas do not share it, and a pod\'s copy goes with the pod. To share it, mount a volume there with spec.podSpec (volumes named data-0).',
+    ])
+    const shared = renderText(memory('  podSpec:\n    volumes: [{name: data-0, persistentVolumeClaim: {claimName: mem-data}}]\n'))
+    assert.deepEqual(shared.warnings.filter((w) => w.includes('own disk')), [])
+    assert.deepEqual((shared.objects.find((o) => o.kind === 'Deployment') as any).spec.template.spec.volumes.find((v: any) => v.name === 'data-0'), {name: 'data-0', persistentVolumeClaim: {claimName: 'mem-data'}})
+    assert.deepEqual(renderText(memory().replace('replicas: 2', 'replicas: 1')).warnings.filter((w) => w.includes('own disk')), [])
+  })
+
   it('every workload gets a preStop sleep (no shell needed) and a grace period that covers it and the drain', () => {
     for (const file of inputs) {
       for (const d of renderFile(file).objects.filter((o) => o.kind === 'Deployment') as any[]) {

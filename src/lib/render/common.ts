@@ -76,16 +76,24 @@ const MERGE_KEYS: Record<string, string> = {
   imagePullSecrets: 'name',
 }
 
-function mergeList(base: Obj[], over: Obj[], key: string): Obj[] {
+function mergeList(base: Obj[], over: Obj[], key: string, list?: string): Obj[] {
   const out = base.map((x) => ({...x}))
   for (const item of over) {
     // Ports may be unnamed; fall back to containerPort so `ports` still merges sensibly.
     const k = key === 'name' && item.name === undefined && item.containerPort !== undefined ? 'containerPort' : key
     const i = out.findIndex((b) => b[k] !== undefined && b[k] === item[k])
-    if (i >= 0) out[i] = deepMerge(out[i], item)
+    // A volume has one source: the document's (a PVC for /data) replaces the rendered emptyDir.
+    if (i >= 0) out[i] = deepMerge(list === 'volumes' ? withoutOtherSources(out[i], item) : out[i], item)
     else out.push(stripNulls(item))
   }
   return out
+}
+
+/** The base volume without the sources `over` does not give, when `over` gives one. */
+function withoutOtherSources(base: Obj, over: Obj): Obj {
+  const given = Object.keys(over).filter((k) => k !== 'name' && over[k] !== null)
+  if (given.length === 0) return base
+  return Object.fromEntries(Object.entries(base).filter(([k]) => k === 'name' || given.includes(k)))
 }
 
 const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc']
@@ -119,13 +127,14 @@ function withoutOtherHandlers(base: Obj, over: Obj, handlers: string[]): Obj {
  * objects merge recursively, named lists (containers, volumes, env, ports…) merge by name,
  * other lists and scalars are replaced, and `null` deletes a field. One difference: a probe or
  * lifecycle handler that names its handler (httpGet, exec…) drops the base's other handler, where
- * a strategic merge keeps both and the API server refuses the container.
+ * a strategic merge keeps both and the API server refuses the container; likewise a volume that
+ * names its source replaces the rendered one.
  */
 export function deepMerge(base: Obj, over: Obj): Obj {
   const out: Obj = {...base}
   for (const [k, v] of Object.entries(over)) {
     if (v === null) delete out[k]
-    else if (Array.isArray(v) && Array.isArray(out[k]) && MERGE_KEYS[k]) out[k] = mergeList(out[k], v, MERGE_KEYS[k])
+    else if (Array.isArray(v) && Array.isArray(out[k]) && MERGE_KEYS[k]) out[k] = mergeList(out[k], v, MERGE_KEYS[k], k)
     else if (v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' && !Array.isArray(out[k]))
       out[k] = deepMerge(ONE_HANDLER[k] ? withoutOtherHandlers(out[k], v, ONE_HANDLER[k]) : out[k], v)
     else out[k] = stripNulls(v)

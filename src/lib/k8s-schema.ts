@@ -246,6 +246,9 @@ export function extraIssues(obj: KubernetesObject): ObjectIssue[] {
     const vols = Array.isArray(tpl.spec?.volumes) ? tpl.spec.volumes : []
     vols.forEach((v: any, i: number) => {
       if (typeof v?.name === 'string' && !isDnsLabel(v.name)) out.push({path: `spec.template.spec.volumes[${i}].name`, message: `${quote(v.name)} ${DNS_LABEL_TEXT}`})
+      // Every key but the name is a source; the API server refuses two ("may not specify more than 1 volume type").
+      const sources = v && typeof v === 'object' ? Object.keys(v).filter((k) => k !== 'name' && v[k] !== null && v[k] !== undefined) : []
+      if (sources.length > 1) out.push({path: `spec.template.spec.volumes[${i}]`, message: `has ${sources.length} sources (${sources.join(', ')}); a volume takes exactly one`})
     })
   }
   return out

@@ -118,6 +118,14 @@ describe('rendered objects against the Kubernetes schema', () => {
     assert.deepEqual(unknownFieldIssues({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'c', labels: {anything: 'x'}}, data: {any: 'x'}}), [])
     assert.deepEqual(unknownFieldIssues({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'n'}, spc: {}}), [], 'kinds kaos does not render are skipped')
   })
+  it('a volume with two sources is refused by the document field; one named like a rendered volume replaces its source', () => {
+    const two = renderOne(mcp({podSpec: {volumes: [{name: 'extra', emptyDir: {}, configMap: {name: 'c'}}]}}))
+    invalidInput(() => checkRenderedObjects(two.objects, two.docs), /^f\.yaml: MCPServer "calc": spec\.podSpec\.volumes\[\d+\] has 2 sources \(emptyDir, configMap\); a volume takes exactly one \(Deployment mcpserver-calc\)$/)
+    const d = structuredClone(renderOne(mcp({})).objects.find((o) => o.kind === 'Deployment')!) as any
+    d.spec.template.spec.volumes = [{name: 'data-0', emptyDir: {}, persistentVolumeClaim: {claimName: 'x'}}]
+    assert.deepEqual(extraIssues(d), [{path: 'spec.template.spec.volumes[0]', message: 'has 2 sources (emptyDir, persistentVolumeClaim); a volume takes exactly one'}])
+  })
+
   it('a probe or lifecycle handler with two handlers, or none, is refused by the document field (the schema does not say)', () => {
     // Only a document can give two: its own handler replaces the runtime's (render.test.ts).
     const two = renderOne(mcp({podSpec: {containers: [{name: 'side', image: 'x:1'}, {name: 'mcp-server', readinessProbe: {httpGet: {path: '/r', port: 'http'}, tcpSocket: {port: 'http'}}}]}}))

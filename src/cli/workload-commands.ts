@@ -8,7 +8,7 @@ import {invalid} from '../lib/errors.js'
 import {DNS_LABEL_TEXT, isDnsLabel} from '../lib/k8s-values.js'
 import {TOPIC_OF} from '../lib/kinds.js'
 import {table} from './format/table.js'
-import {KIND_INFO, selectorLabels} from '../lib/names.js'
+import {KIND_INFO, podSelector} from '../lib/names.js'
 import type {WorkloadDetail, WorkloadSummary} from '../lib/workloads.js'
 
 const TYPE_HEADER: Record<Kind, string> = {MCPServer: 'RUNTIME', Agent: 'MODELAPI', ModelAPI: 'MODE'}
@@ -17,12 +17,6 @@ const TYPE_HEADER: Record<Kind, string> = {MCPServer: 'RUNTIME', Agent: 'MODELAP
 function checkName(kind: Kind, name: string): string {
   if (!isDnsLabel(name)) throw invalid(`NAME "${name}" ${DNS_LABEL_TEXT}`, [`List the ${kind}s with \`kaos ${TOPIC_OF[kind]} list -A\`.`])
   return name
-}
-
-function selectorText(kind: Kind, name: string): string {
-  return Object.entries(selectorLabels(kind, name))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',')
 }
 
 /** `kaos <kind> list`: kaos workloads with readiness and in-cluster endpoint. */
@@ -106,7 +100,7 @@ export abstract class LogsCommand extends KaosCommand<typeof LogsCommand> {
     try {
       await workloadLogs(cluster, {
         namespace: cluster.namespace,
-        selector: selectorText(this.kind, this.args.name),
+        selector: podSelector(this.kind, this.args.name),
         container: flags.container,
         follow: flags.follow,
         tail: flags.tail,

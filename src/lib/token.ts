@@ -6,7 +6,7 @@ import {mergePatchObject} from './cluster/objects.js'
 import {type WaitResult, waitForDeployments} from './cluster/wait.js'
 import {listWorkloadDeployments} from './cluster/workloads.js'
 import {ExitCode, KaosError} from './errors.js'
-import {ANNOTATION_RESTARTED_AT, ANNOTATION_RUNTIME, AUTH_SECRET_KEY, authSecretName} from './names.js'
+import {ANNOTATION_RESTARTED_AT, ANNOTATION_RUNTIME, AUTH_SECRET_KEY, authSecretName, selectorString} from './names.js'
 import type {Registry} from './registry.js'
 import {runtimeAuth} from './serving.js'
 import {getDeployment} from './workloads.js'
@@ -75,10 +75,9 @@ export async function rotateMcpServerToken(cluster: Cluster, name: string, names
   const restarted = readers.map((d: any) => `deployment/${d.metadata.name}`)
   let ready: WaitResult[] | undefined
   if (opts.wait) {
-    const selectorOf = (d: any) => Object.entries(d.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')
     ready = await waitForDeployments(
       cluster,
-      readers.map((d: any) => ({name: d.metadata.name, namespace, selector: selectorOf(d)})),
+      readers.map((d: any) => ({name: d.metadata.name, namespace, selector: selectorString(d.spec?.selector?.matchLabels ?? {})})),
       {timeoutMs: opts.wait.timeoutMs, onProgress: opts.wait.onProgress && ((t, text) => opts.wait!.onProgress!(t.name, text))},
     )
   }

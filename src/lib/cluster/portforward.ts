@@ -11,7 +11,7 @@ import net from 'node:net'
 
 import {type Kind, TOPIC_OF} from '../kinds.js'
 import {ExitCode, KaosError} from '../errors.js'
-import {objectName} from '../names.js'
+import {objectName, selectorString} from '../names.js'
 import type {Cluster} from './client.js'
 import {collectionPath, objectPath} from './paths.js'
 import {forwardSocket} from './portforward-stream.js'
@@ -130,9 +130,7 @@ export class PortForwarder {
       })
     const sel = svc.spec?.selector ?? {}
     if (Object.keys(sel).length === 0) throw new KaosError(`Service ${namespace}/${service} has no selector: no pod to forward to`, {exit: ExitCode.WORKLOAD_FAILED})
-    this.selector = Object.entries(sel)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',')
+    this.selector = selectorString(sel)
     const ports: any[] = svc.spec?.ports ?? []
     const sp = (this.opts.servicePort ? ports.find((p) => p.port === this.opts.servicePort) : undefined) ?? ports.find((p) => p.name === 'http') ?? ports[0]
     if (!sp) throw new KaosError(`Service ${namespace}/${service} exposes no port`, {exit: ExitCode.WORKLOAD_FAILED})

@@ -92,8 +92,8 @@ describe('imageReference', () => {
 })
 
 describe('kindClusterName', () => {
-  it('flag, then a kind- context, then kind', () => {
-    assert.deepEqual(kindClusterName({flag: 'dev'}).cluster, 'dev')
+  // --kind-cluster itself wins before this is asked (kind-cluster.test.ts).
+  it('a kind- context, then kind', () => {
     assert.deepEqual(kindClusterName({context: 'kind-ci'}).cluster, 'ci')
     assert.deepEqual(kindClusterName({kubeconfigText: 'apiVersion: v1\ncurrent-context: kind-local\n'}).cluster, 'local')
     assert.deepEqual(kindClusterName({kubeconfigText: 'current-context: prod\n'}).cluster, 'kind')

@@ -269,11 +269,10 @@ function nodeDockerfile(opts: DockerfileOptions): string {
 }
 
 /**
- * The kind cluster for --kind-load: --kind-cluster, else the cluster of a `kind-<name>` context
- * (--context, else the kubeconfig's current-context), else kind's default `kind`.
+ * The kind cluster a kube context names: that of a `kind-<name>` context (--context, else the
+ * kubeconfig's current-context), else kind's default `kind` (chooseKindCluster asks further).
  */
-export function kindClusterName(opts: {flag?: string; context?: string; kubeconfigText?: string}): {cluster: string; from: string} {
-  if (opts.flag) return {cluster: opts.flag, from: '--kind-cluster'}
+export function kindClusterName(opts: {context?: string; kubeconfigText?: string}): {cluster: string; from: string} {
   let context = opts.context
   let from = '--context'
   if (!context && opts.kubeconfigText) {

@@ -149,12 +149,12 @@ export interface Watcher {
  * `onChange` with the changed path once changes have stopped for `debounceMs`. One watcher per
  * folder rather than Node's recursive mode, which would also watch node_modules.
  */
-export function watchProject(opts: {root: string; files?: string[]; debounceMs?: number; onChange: (paths: string[]) => void; ignoreFds?: number[]}): Watcher {
+export function watchProject(opts: {root: string; files?: string[]; debounceMs?: number; onChange: (paths: string[]) => void}): Watcher {
   const watchers = new Map<string, FSWatcher>()
   // `kaos mcp run --reload > server.log` in the project: kaos's own output (and the server's,
   // which goes to the same stderr) must not count as a change, or every line would restart it.
   const ownOutput = new Set<string>()
-  for (const fd of opts.ignoreFds ?? [1, 2]) {
+  for (const fd of [1, 2]) {
     try {
       const st = fstatSync(fd)
       if (st.isFile()) ownOutput.add(`${st.dev}:${st.ino}`)

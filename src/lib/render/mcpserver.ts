@@ -73,9 +73,11 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
   if (stdio) env.push({name: 'KAOS_ADAPTER_MODE', value: runtime.adapterMode})
   const probes = mcpServerProbes(runtime, {stdio, tokenEnv: auth?.tokenEnv})
   const volumes: Array<Record<string, unknown>> = []
-  const mounts: Array<Record<string, unknown>> = runtime.writableDirs.map((dir, i) => {
-    volumes.push({name: `data-${i}`, emptyDir: {}})
-    return {name: `data-${i}`, mountPath: dir}
+  // A runtime's writable folders, each an emptyDir `data-<i>` (a document may mount its own volume of that name).
+  const dataVolumes = runtime.writableDirs.map((dir, i) => ({dir, volume: `data-${i}`}))
+  const mounts: Array<Record<string, unknown>> = dataVolumes.map(({dir, volume}) => {
+    volumes.push({name: volume, emptyDir: {}})
+    return {name: volume, mountPath: dir}
   })
   const gw = ctx.gateway
   if (gw) {
@@ -141,13 +143,12 @@ export function renderMCPServer(doc: MCPServerDoc, runtime: Runtime, ctx: McpRen
       `MCPServer "${name}": runtime "${runtime.name}" keeps MCP sessions in memory (sessions: sticky), so the Service pins each client IP to one of the ${replicas} pods (ClientIP affinity, ${CLIENT_IP_TIMEOUT_SECONDS / 3600} h). Its limits: clients behind one NAT or proxy all land on one pod; a port-forward (kaos mcp invoke, kubectl port-forward) bypasses the Service and pins one pod; a pod that goes away loses its sessions (clients re-initialize); Ingress controllers and Gateways ignore it. A server that keeps no sessions needs none of this (spec.sessions: stateless if yours is).`,
     )
 
-  // A runtime's writable folders are emptyDirs unless the document mounts its own volume there
-  // (same volume name): each replica then keeps data of its own that the others never see.
+  // Unless the document mounts its own volume there, each replica keeps data the others never see.
   const ownVolumes = new Set(((spec.podSpec as {volumes?: Array<{name?: string}>} | undefined)?.volumes ?? []).map((v) => v.name))
-  const podLocal = runtime.writableDirs.filter((_, i) => !ownVolumes.has(`data-${i}`))
+  const podLocal = dataVolumes.filter((d) => !ownVolumes.has(d.volume))
   if (replicas > 1 && podLocal.length > 0)
     warnings.push(
-      `MCPServer "${name}": runtime "${runtime.name}" keeps its data in ${podLocal.join(', ')} on each pod's own disk (an emptyDir): the ${replicas} replicas do not share it, and a pod's copy goes with the pod. To share it, mount a volume there with spec.podSpec (volumes named ${podLocal.map((d) => `data-${runtime.writableDirs.indexOf(d)}`).join(', ')}).`,
+      `MCPServer "${name}": runtime "${runtime.name}" keeps its data in ${podLocal.map((d) => d.dir).join(', ')} on each pod's own disk (an emptyDir): the ${replicas} replicas do not share it, and a pod's copy goes with the pod. To share it, mount a volume there with spec.podSpec (volumes named ${podLocal.map((d) => d.volume).join(', ')}).`,
     )
 
   objects.push(

@@ -1,4 +1,5 @@
 import {invalid} from '../errors.js'
+import {isDnsLabel} from '../k8s-values.js'
 
 /** API paths for the kinds kaos renders and reads. Anything else goes through discovery. */
 export const RESOURCES: Record<string, {group: string; version: string; plural: string; namespaced: boolean}> = {
@@ -38,15 +39,13 @@ export function isNamespaced(kind: string): boolean {
   return RESOURCES[kind]?.namespaced ?? true
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
-
 /**
  * A namespace name as the API server accepts it, or an invalid-input error. Every path is built
  * from checked, encoded segments: a namespace like `../../api/v1/secrets#` must never become a
  * request to some other resource.
  */
 export function checkNamespace(namespace: string, what = 'namespace'): string {
-  if (namespace.length > 63 || !DNS1123_LABEL.test(namespace))
+  if (!isDnsLabel(namespace))
     throw invalid(`${what} ${JSON.stringify(namespace)} is not a valid namespace name: it must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`, [
       'Pass a namespace such as -n my-team.',
     ])

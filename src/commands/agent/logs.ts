@@ -5,6 +5,7 @@ export default class AgentLogs extends LogsCommand {
   static examples = [
     '<%= config.bin %> <%= command.id %> NAME --tail 50',
     '<%= config.bin %> <%= command.id %> NAME -f --since 10m',
+    '<%= config.bin %> <%= command.id %> NAME --previous',
   ]
 
   protected readonly kind = 'Agent' as const

@@ -5,6 +5,7 @@ export default class McpDelete extends DeleteCommand {
   static examples = [
     '<%= config.bin %> <%= command.id %> NAME',
     '<%= config.bin %> <%= command.id %> NAME --wait --ignore-not-found',
+    '<%= config.bin %> <%= command.id %> NAME OTHER --wait',
   ]
 
   protected readonly kind = 'MCPServer' as const

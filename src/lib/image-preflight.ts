@@ -142,6 +142,9 @@ export function mergeOwnFixes(fixes: string[]): string[] {
 export async function checkImages(cluster: Cluster, objects: KubernetesObject[], warnings: string[], opts: {imageRegistry?: string; cwd?: string} = {}): Promise<void> {
   const images = groupImages(usedImages(objects))
   if (images.length === 0) return
+  // Asked together with the nodes rather than after them (a round trip off every such deploy);
+  // only a kind cluster's answer is used. Never rejects: unreadable means none.
+  const served = images.some((u) => isLocalOnlyHost(registryHost(u.image))) ? advertisedLocalRegistryHosts(cluster) : undefined
   let nodes: NodeImages[]
   try {
     nodes = await listNodeImages(cluster)
@@ -165,8 +168,7 @@ export async function checkImages(cluster: Cluster, objects: KubernetesObject[],
     // A corrupt record is deploy's business when it reads it; here it only sharpens a hint.
   }
   // Unreadable (forbidden, …) means none: the warning stays, and says "unless a registry serves it".
-  if (facts.kindCluster && missing.some((u) => isLocalOnlyHost(registryHost(u.image))))
-    facts.servedLocalHosts = await advertisedLocalRegistryHosts(cluster)
+  if (facts.kindCluster && served && missing.some((u) => isLocalOnlyHost(registryHost(u.image)))) facts.servedLocalHosts = await served
   const judged = missing.map((u) => ({u, v: judgeImage(u, facts), fix: fixFor(u, facts)}))
   const stops = judged.filter((j) => j.v.action === 'stop')
   if (stops.length > 0) {
